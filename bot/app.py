@@ -1,0 +1,239 @@
+"""The Bot: explicit wiring of settings, database, content and scheduler."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import __version__
+from bot.config import Settings
+from bot.content import ContentStore
+from bot.db import Database
+from bot.scheduler import Scheduler, utcnow
+from bot.services import meta
+from bot.services.errors import ServiceError
+from bot.watchdog import LoopWatchdog
+
+log = logging.getLogger(__name__)
+
+COGS_DIR = Path(__file__).resolve().parent.parent / "cogs"
+
+
+def discover_extensions(package: str = "cogs", path: Path = COGS_DIR) -> list[str]:
+    """Every module or package in cogs/, skipping `_private` ones."""
+    return sorted(
+        f"{package}.{m.name}"
+        for m in pkgutil.iter_modules([str(path)])
+        if not m.name.startswith("_")
+    )
+
+
+class StudyTree(app_commands.CommandTree[Any]):
+    """Answers every app-command error in one place."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(original, ServiceError):
+            message = str(original)
+        elif isinstance(error, app_commands.MissingPermissions):
+            message = "You need the Manage Server permission for this command."
+        elif isinstance(error, app_commands.CheckFailure):
+            message = str(error) or "You cannot use this command here."
+        elif isinstance(error, app_commands.CommandOnCooldown):
+            message = f"Slow down: try again in {error.retry_after:.0f} s."
+        elif isinstance(error, app_commands.TransformerError):
+            message = str(error)
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error(
+                "command %s failed (user %s, guild %s, options %s)",
+                command,
+                interaction.user.id,
+                interaction.guild_id,
+                interaction.namespace.__dict__,
+                exc_info=original,
+            )
+            message = "Something went wrong on our side; it has been logged. Please try again."
+        await send_ephemeral(interaction, message)
+
+
+async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
+    """Answer ephemerally whether or not the interaction was already acknowledged."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell user %s: %s", interaction.user.id, message)
+
+
+class StudyBotMixin:
+    """What every variant of the bot shares (plain and sharded)."""
+
+    settings: Settings
+    db: Database
+    content: ContentStore
+    scheduler: Scheduler
+    clock: Callable[[], datetime]
+
+    def _init_study(
+        self,
+        settings: Settings,
+        db: Database,
+        content: ContentStore,
+        scheduler: Scheduler,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.content = content
+        self.scheduler = scheduler
+        self.clock = clock
+        self.started_at = clock()
+        self.watchdog = LoopWatchdog()
+        self.version = __version__
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    async def setup_hook(self) -> None:
+        bot: Any = self
+        for ext in discover_extensions():
+            await bot.load_extension(ext)
+        await self.sync_commands()
+        self.scheduler.start()
+        self.watchdog.start()
+
+    async def close(self) -> None:
+        self.scheduler.shutdown()
+        await self.watchdog.stop()
+        await super().close()  # type: ignore[misc]
+        await self.db.close()
+
+    # -- command sync ------------------------------------------------------------------------
+    def _sync_scope(self) -> discord.Object | None:
+        gid = self.settings.dev_guild_id
+        return discord.Object(id=gid) if gid else None
+
+    @property
+    def study_tree(self) -> StudyTree:
+        tree: StudyTree = self.tree  # type: ignore[attr-defined]
+        return tree
+
+    def command_payload(self) -> list[dict[str, Any]]:
+        guild = self._sync_scope()
+        if guild is not None:
+            self.study_tree.copy_global_to(guild=guild)
+        cmds = self.study_tree.get_commands(guild=guild)
+        return sorted((c.to_dict(self.study_tree) for c in cmds), key=lambda c: str(c["name"]))
+
+    async def sync_commands(self, force: bool = False) -> bool:
+        """Sync the tree when its payload changed since the last sync (or when forced)."""
+        guild = self._sync_scope()
+        payload = json.dumps(self.command_payload(), sort_keys=True, default=str)
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        key = f"command_hash:{guild.id if guild else 'global'}"
+        async with self.db.read() as session:
+            previous = await meta.get(session, key)
+        if not force and previous == digest:
+            log.info("command tree unchanged; not syncing")
+            return False
+        synced = await self.study_tree.sync(guild=guild)
+        async with self.db.begin() as session:
+            await meta.put(session, key, digest)
+        log.info(
+            "synced %d commands %s", len(synced), f"to guild {guild.id}" if guild else "globally"
+        )
+        return True
+
+    def command_count(self) -> int:
+        return len(self.study_tree.get_commands(guild=self._sync_scope()))
+
+    async def on_ready(self) -> None:
+        bot: Any = self
+        counts = ", ".join(f"{d} {n}" for d, n in self.content.counts().items())
+        log.info(
+            "ready as %s: %d guilds, %d commands, questions: %s",
+            bot.user,
+            len(bot.guilds),
+            self.command_count(),
+            counts,
+        )
+
+
+class StudyBot(StudyBotMixin, commands.Bot):
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        content: ContentStore,
+        scheduler: Scheduler,
+        clock: Callable[[], datetime] = utcnow,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            tree_cls=StudyTree,
+            help_command=None,
+            owner_ids=set(settings.owner_ids) or None,
+            **kwargs,
+        )
+        self._init_study(settings, db, content, scheduler, clock)
+
+
+class ShardedStudyBot(StudyBotMixin, commands.AutoShardedBot):
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        content: ContentStore,
+        scheduler: Scheduler,
+        clock: Callable[[], datetime] = utcnow,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            tree_cls=StudyTree,
+            help_command=None,
+            owner_ids=set(settings.owner_ids) or None,
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids,  # type: ignore[arg-type]
+            **kwargs,
+        )
+        self._init_study(settings, db, content, scheduler, clock)
+
+
+# The bot has no voice features; don't warn that voice libraries are missing.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
+def intents() -> discord.Intents:
+    return discord.Intents(guilds=True)
+
+
+def create_bot(
+    settings: Settings,
+    db: Database,
+    content: ContentStore,
+    clock: Callable[[], datetime] = utcnow,
+    **kwargs: Any,
+) -> StudyBot | ShardedStudyBot:
+    scheduler = Scheduler(clock)
+    cls = ShardedStudyBot if settings.shard_count else StudyBot
+    return cls(settings, db, content, scheduler, clock, **kwargs)

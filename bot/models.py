@@ -1,0 +1,333 @@
+"""The database schema: SQLAlchemy 2 ORM tables shared by SQLite and PostgreSQL.
+
+Everything a member can click on, and everything the scheduler must deliver exactly once,
+is a row here; nothing that matters lives only in memory.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Snowflake = BigInteger
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), date: Date()}
+
+
+class Meta(Base):
+    """Small key-value facts about this installation (e.g. the synced command hash)."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Member(Base):
+    """A Discord user, app-wide: DM channel, DM state and report preference."""
+
+    __tablename__ = "members"
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    dm_channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    dms_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    reports_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    nudges_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class PracticeSession(Base):
+    """A /quiz, /exam or /review session; its questions are `SessionItem` rows."""
+
+    __tablename__ = "practice_sessions"
+    __table_args__ = (
+        Index("ix_practice_sessions_user_status", "user_id", "status"),
+        Index("ix_practice_sessions_status_deadline", "status", "deadline_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    guild_id: Mapped[int | None] = mapped_column(Snowflake)
+    kind: Mapped[str] = mapped_column(String(16))  # quiz | exam | review
+    status: Mapped[str] = mapped_column(String(16))  # active | finished | abandoned | expired
+    scope: Mapped[str] = mapped_column(String(32))  # domain id, mixed, official, domains
+    size: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime]
+    deadline_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    result_delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SessionItem(Base):
+    """One question of a session, in order, with the member's pick."""
+
+    __tablename__ = "session_items"
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("practice_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    question_id: Mapped[str] = mapped_column(String(40))
+    choice: Mapped[str | None] = mapped_column(String(8))
+    correct: Mapped[bool | None] = mapped_column(Boolean)
+    marked: Mapped[bool] = mapped_column(Boolean, default=False)
+    shown_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+
+
+class Answer(Base):
+    """Every answer a member gives, from any source; the history behind all statistics."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        Index("ix_answers_user_question", "user_id", "question_id"),
+        Index("ix_answers_user_time", "user_id", "answered_at"),
+        Index("ix_answers_guild_time", "guild_id", "answered_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    guild_id: Mapped[int | None] = mapped_column(Snowflake)
+    question_id: Mapped[str] = mapped_column(String(40))
+    domain: Mapped[str] = mapped_column(String(32))
+    subtopic: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))  # quiz | exam | review | daily
+    choice: Mapped[str] = mapped_column(String(8))
+    correct: Mapped[bool] = mapped_column(Boolean)
+    response_ms: Mapped[int | None] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    session_id: Mapped[int | None] = mapped_column(Integer)
+    answered_at: Mapped[datetime]
+
+
+class PointAward(Base):
+    """The first correct practice answer to a question in an ISO week; points once."""
+
+    __tablename__ = "point_awards"
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    question_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    iso_week: Mapped[str] = mapped_column(String(8), primary_key=True)
+
+
+class LeaderboardTotal(Base):
+    """Running totals per guild, period (all, 2026-W48, 2026-11) and domain (* for all)."""
+
+    __tablename__ = "leaderboard_totals"
+    __table_args__ = (
+        Index("ix_leaderboard_rank", "guild_id", "period", "domain", "points", "correct"),
+    )
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    domain: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    reached_at: Mapped[datetime]
+
+
+class ProgressTotal(Base):
+    """Running totals per member, period (all or ISO week) and topic (*, domain, domain.sub)."""
+
+    __tablename__ = "progress_totals"
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(100), primary_key=True)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuestionStat(Base):
+    """Item statistics: how often a question is answered, answered right, and flagged."""
+
+    __tablename__ = "question_stats"
+    question_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    flags: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OptionPick(Base):
+    """How often each option of a question is picked."""
+
+    __tablename__ = "option_picks"
+    question_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    letter: Mapped[str] = mapped_column(String(1), primary_key=True)
+    picks: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuestionFlag(Base):
+    """A member's report that a question is wrong or unclear."""
+
+    __tablename__ = "question_flags"
+    __table_args__ = (UniqueConstraint("question_id", "user_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(40), index=True)
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    guild_id: Mapped[int | None] = mapped_column(Snowflake)
+    created_at: Mapped[datetime]
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ReviewCard(Base):
+    """A member's FSRS card for one question."""
+
+    __tablename__ = "review_cards"
+    __table_args__ = (Index("ix_review_cards_user_due", "user_id", "due_at"),)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    question_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    card: Mapped[str] = mapped_column(Text)  # fsrs Card.to_json()
+    due_at: Mapped[datetime]
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GuildSettings(Base):
+    """A guild's daily-drop setup."""
+
+    __tablename__ = "guild_settings"
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int] = mapped_column(Snowflake)
+    post_time: Mapped[str] = mapped_column(String(5))  # HH:MM local
+    timezone: Mapped[str] = mapped_column(String(64))
+    role_id: Mapped[int | None] = mapped_column(Snowflake)
+    domains: Mapped[str] = mapped_column(String(200))  # comma separated domain ids
+    reveal_after_hours: Mapped[int] = mapped_column(Integer, default=12)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    pause_reason: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    setup_by: Mapped[int] = mapped_column(Snowflake)
+    shard_key: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+
+class DailyDrop(Base):
+    """One day's question in one guild; `local_date` makes it unique per guild and day."""
+
+    __tablename__ = "daily_drops"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "local_date"),
+        Index("ix_daily_drops_status_reveal", "status", "reveal_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(ForeignKey("guild_settings.guild_id", ondelete="CASCADE"))
+    local_date: Mapped[date]
+    question_id: Mapped[str] = mapped_column(String(40))
+    channel_id: Mapped[int] = mapped_column(Snowflake)
+    message_id: Mapped[int | None] = mapped_column(Snowflake)
+    thread_id: Mapped[int | None] = mapped_column(Snowflake)
+    status: Mapped[str] = mapped_column(String(16))  # pending | open | revealed | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime]
+    posted_at: Mapped[datetime | None]
+    reveal_at: Mapped[datetime]
+    revealed_at: Mapped[datetime | None]
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    shown_answers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DailyAnswer(Base):
+    """A member's one answer to one drop."""
+
+    __tablename__ = "daily_answers"
+    drop_id: Mapped[int] = mapped_column(
+        ForeignKey("daily_drops.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    choice: Mapped[str] = mapped_column(String(8))
+    correct: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime]
+
+
+class Streak(Base):
+    """Consecutive drops answered correctly, per member per guild."""
+
+    __tablename__ = "streaks"
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    current: Mapped[int] = mapped_column(Integer, default=0)
+    best: Mapped[int] = mapped_column(Integer, default=0)
+    last_drop_date: Mapped[date | None]
+
+
+class Enrolment(Base):
+    """A member's place in the 12-week study plan."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (Index("ix_enrolments_status", "status"),)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    guild_id: Mapped[int | None] = mapped_column(Snowflake)
+    channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    timezone: Mapped[str] = mapped_column(String(64))
+    start_date: Mapped[date]
+    exam_date: Mapped[date | None]
+    weeks: Mapped[int] = mapped_column(Integer, default=12)
+    reminder_time: Mapped[str] = mapped_column(String(5))
+    reminder_day: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    deliver: Mapped[str] = mapped_column(String(8))  # dm | channel
+    status: Mapped[str] = mapped_column(String(16))  # active | paused | finished | stopped
+    paused_on: Mapped[date | None]
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
+class Delivery(Base):
+    """A scheduled send, keyed so that it can happen only once (e.g. daily:<guild>:<date>)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_status", "status", "claimed_at"),)
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # claimed | sent | failed | skipped
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    detail: Mapped[str | None] = mapped_column(Text)

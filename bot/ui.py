@@ -1,0 +1,82 @@
+"""Rendering helpers shared by the cogs: colours, truncation, question embeds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import discord
+
+from bot.content import LETTERS, ContentStore, Question
+
+BRAND = discord.Colour(0x4285F4)
+GOOD = discord.Colour(0x34A853)
+BAD = discord.Colour(0xEA4335)
+WARN = discord.Colour(0xFBBC04)
+
+# Discord's limits (discord-facts.md)
+CONTENT_MAX = 2000
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+EMBED_TOTAL_MAX = 6000
+LABEL_MAX = 80
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with an ellipsis when it did not fit."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {seconds} s"
+    return f"{seconds} s"
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "–"
+
+
+def option_lines(question: Question) -> str:
+    return "\n".join(
+        f"**{letter}.** {text}" for letter, text in zip(LETTERS, question.options, strict=False)
+    )
+
+
+def question_embed(
+    content: ContentStore,
+    question: Question,
+    *,
+    title: str,
+    footer: str | None = None,
+    colour: discord.Colour = BRAND,
+) -> discord.Embed:
+    """The stem and lettered options of a question, within Discord's limits."""
+    stem = question.stem
+    if question.multiple:
+        stem += f"\n*Pick {question.choose}.*"
+    body = f"{stem}\n\n{option_lines(question)}"
+    embed = discord.Embed(
+        title=truncate(title, TITLE_MAX), description=truncate(body, DESCRIPTION_MAX), colour=colour
+    )
+    domain = content.domain_name(question.domain)
+    meta = f"{domain} · {question.difficulty}"
+    embed.set_footer(text=truncate(f"{meta} · {footer}" if footer else meta, FOOTER_MAX))
+    return embed
+
+
+def explanation_field(embed: discord.Embed, question: Question, *, inline: bool = False) -> None:
+    """Add the key, the explanation and the first doc link to `embed`."""
+    key = ", ".join(question.answer)
+    embed.add_field(
+        name=f"Answer: {key}", value=truncate(question.explanation, FIELD_VALUE_MAX), inline=inline
+    )
+    links = "\n".join(question.links)
+    embed.add_field(name="Read more", value=truncate(links, FIELD_VALUE_MAX), inline=inline)

@@ -1,0 +1,1 @@
+"""Discord-facing features. Each module here is an extension loaded at start-up."""

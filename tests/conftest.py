@@ -1,0 +1,124 @@
+"""Shared fixtures: real SQLite files and (when TEST_POSTGRES_URL is set) real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.content import ContentStore, load_content
+from bot.db import Database
+from bot.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT_DIR = ROOT / "content"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+NO_POSTGRES = "TEST_POSTGRES_URL is not set: PostgreSQL tests skipped (CI sets it)"
+
+FIXED_NOW = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)  # a Wednesday
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def reset_postgres(url: str) -> None:
+    """Drop everything in the test database's public schema."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def content() -> ContentStore:
+    return load_content(CONTENT_DIR)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated to head once per run; tests get a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+
+    async def build() -> None:
+        db = Database.from_url(sqlite_url(path))
+        await upgrade(db.engine)
+        await db.close()
+
+    asyncio.run(build())
+    return path
+
+
+def _copy_template(template: Path, dest: Path) -> str:
+    shutil.copyfile(template, dest)
+    return sqlite_url(dest)
+
+
+@pytest.fixture
+def sqlite_db_url(migrated_template: Path, tmp_path: Path) -> str:
+    return _copy_template(migrated_template, tmp_path / "bot.db")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres" and not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    return str(request.param)
+
+
+@pytest.fixture
+async def db_url(backend: str, migrated_template: Path, tmp_path: Path) -> str:
+    """A migrated database on each backend: SQLite always, PostgreSQL when configured."""
+    if backend == "sqlite":
+        return _copy_template(migrated_template, tmp_path / "bot.db")
+    assert POSTGRES_URL
+    await reset_postgres(POSTGRES_URL)
+    engine = create_async_engine(POSTGRES_URL)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    database = Database.from_url(db_url)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def sqlite_db(sqlite_db_url: str) -> AsyncIterator[Database]:
+    database = Database.from_url(sqlite_db_url)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No bot settings from the environment or a .env file."""
+    for key in list(os.environ):
+        if key in {
+            "DISCORD_TOKEN",
+            "DATABASE_URL",
+            "CONTENT_DIR",
+            "DEV_GUILD_ID",
+            "LOG_LEVEL",
+            "SHARD_COUNT",
+            "SHARD_IDS",
+            "OWNER_IDS",
+        }:
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
