@@ -1,0 +1,310 @@
+"""Quizzes and review sessions: one question at a time, graded on each answer."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content import ContentStore, Question
+from bot.models import PracticeSession, SessionItem
+from bot.services import review
+from bot.services.answers import Recorded, record_answer, seen_and_missed
+from bot.services.errors import InvalidInput, NotAllowed, NotFound, ServiceError
+from bot.services.selection import allocate, pick
+
+MIXED = "mixed"
+MIN_QUESTIONS, MAX_QUESTIONS, DEFAULT_QUESTIONS = 5, 25, 10
+
+
+class NotYours(NotAllowed):
+    def __init__(self, kind: str = "quiz") -> None:
+        super().__init__(f"This is not your {kind}. Start your own with /{kind}.")
+
+
+class AlreadyAnswered(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("You already answered this question.")
+
+
+class SessionOver(ServiceError):
+    def __init__(self, kind: str = "quiz") -> None:
+        super().__init__(f"This {kind} is over. Start a new one with /{kind}.")
+
+
+@dataclass(frozen=True)
+class Step:
+    """A session at a question: what to show next."""
+
+    session: PracticeSession
+    item: SessionItem
+    question: Question
+
+
+@dataclass(frozen=True)
+class Answered:
+    session: PracticeSession
+    item: SessionItem
+    recorded: Recorded
+
+    @property
+    def finished(self) -> bool:
+        return self.session.status == "finished"
+
+
+async def _abandon_active(
+    session: AsyncSession, user_id: int, kinds: tuple[str, ...], now: datetime
+) -> int:
+    result = await session.execute(
+        update(PracticeSession)
+        .where(
+            PracticeSession.user_id == user_id,
+            PracticeSession.status == "active",
+            PracticeSession.kind.in_(kinds),
+        )
+        .values(status="abandoned", finished_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def _previous_set(session: AsyncSession, user_id: int, scope: str) -> frozenset[str]:
+    last_id = await session.scalar(
+        select(PracticeSession.id)
+        .where(
+            PracticeSession.user_id == user_id,
+            PracticeSession.kind == "quiz",
+            PracticeSession.scope == scope,
+        )
+        .order_by(PracticeSession.id.desc())
+        .limit(1)
+    )
+    if last_id is None:
+        return frozenset()
+    rows = await session.scalars(
+        select(SessionItem.question_id).where(SessionItem.session_id == last_id)
+    )
+    return frozenset(rows)
+
+
+async def _create(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    guild_id: int | None,
+    kind: str,
+    scope: str,
+    question_ids: list[str],
+    now: datetime,
+    deadline: datetime | None = None,
+) -> PracticeSession:
+    practice = PracticeSession(
+        user_id=user_id,
+        guild_id=guild_id,
+        kind=kind,
+        status="active",
+        scope=scope,
+        size=len(question_ids),
+        position=0,
+        correct=0,
+        started_at=now,
+        deadline_at=deadline,
+    )
+    session.add(practice)
+    await session.flush()
+    session.add_all(
+        SessionItem(
+            session_id=practice.id, position=i, question_id=qid, shown_at=now if i == 0 else None
+        )
+        for i, qid in enumerate(question_ids)
+    )
+    await session.flush()
+    return practice
+
+
+def select_quiz(
+    content: ContentStore,
+    scope: str,
+    size: int,
+    seen: set[str],
+    missed: set[str],
+    rng: random.Random,
+    avoid: frozenset[str] = frozenset(),
+) -> list[str]:
+    if scope == MIXED:
+        pools = dict(content.by_domain)
+        weights = content.weights("domains")
+    elif scope in content.by_domain:
+        pools = {scope: content.by_domain[scope]}
+        weights = {scope: 1}
+    else:
+        raise InvalidInput(f"Unknown domain {scope!r}.")
+    counts = allocate(size, weights, {b: len(p) for b, p in pools.items()})
+    return pick(pools, counts, seen, missed, rng, avoid)
+
+
+async def start_quiz(
+    session: AsyncSession,
+    content: ContentStore,
+    *,
+    user_id: int,
+    guild_id: int | None,
+    scope: str = MIXED,
+    size: int = DEFAULT_QUESTIONS,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> tuple[Step, int]:
+    """Start a quiz; returns the first step and how many active quizzes were abandoned."""
+    if not MIN_QUESTIONS <= size <= MAX_QUESTIONS:
+        raise InvalidInput(f"A quiz has {MIN_QUESTIONS} to {MAX_QUESTIONS} questions.")
+    abandoned = await _abandon_active(session, user_id, ("quiz", "review"), now)
+    seen, missed = await seen_and_missed(session, user_id)
+    avoid = await _previous_set(session, user_id, scope)
+    ids = select_quiz(content, scope, size, seen, missed, rng or random.Random(), avoid)
+    if not ids:
+        raise NotFound("There are no questions for that choice yet.")
+    practice = await _create(
+        session,
+        user_id=user_id,
+        guild_id=guild_id,
+        kind="quiz",
+        scope=scope,
+        question_ids=ids,
+        now=now,
+    )
+    return await current_step(session, content, practice.id), abandoned
+
+
+async def start_review(
+    session: AsyncSession,
+    content: ContentStore,
+    *,
+    user_id: int,
+    guild_id: int | None,
+    now: datetime,
+) -> Step | datetime | None:
+    """A review session over the cards due now, or when the next card is due (None: none)."""
+    due = [q for q in await review.due_cards(session, user_id, now) if q in content.questions]
+    if not due:
+        return await review.next_due(session, user_id, now)
+    await _abandon_active(session, user_id, ("quiz", "review"), now)
+    practice = await _create(
+        session,
+        user_id=user_id,
+        guild_id=guild_id,
+        kind="review",
+        scope="due",
+        question_ids=due,
+        now=now,
+    )
+    return await current_step(session, content, practice.id)
+
+
+async def load(session: AsyncSession, session_id: int, *, lock: bool = False) -> PracticeSession:
+    stmt = select(PracticeSession).where(PracticeSession.id == session_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    practice = await session.scalar(stmt)
+    if practice is None:
+        raise NotFound("That session no longer exists.")
+    return practice
+
+
+async def item_at(session: AsyncSession, session_id: int, position: int) -> SessionItem:
+    item = await session.get(SessionItem, (session_id, position))
+    if item is None:
+        raise NotFound("That question is not part of this session.")
+    return item
+
+
+async def current_step(session: AsyncSession, content: ContentStore, session_id: int) -> Step:
+    practice = await load(session, session_id)
+    position = min(practice.position, practice.size - 1)
+    item = await item_at(session, session_id, position)
+    return Step(practice, item, content.questions[item.question_id])
+
+
+async def answer(
+    session: AsyncSession,
+    content: ContentStore,
+    *,
+    session_id: int,
+    position: int,
+    user_id: int,
+    choice: str,
+    now: datetime,
+) -> Answered:
+    """Grade the member's answer to the question at `position`; exactly once."""
+    practice = await load(session, session_id, lock=True)
+    if practice.user_id != user_id:
+        raise NotYours(practice.kind if practice.kind == "quiz" else "review")
+    item = await item_at(session, session_id, position)
+    if item.choice is not None or position < practice.position:
+        raise AlreadyAnswered()
+    if practice.status != "active":
+        raise SessionOver(practice.kind)
+    if position != practice.position:
+        raise NotFound("That question is not the current one.")
+    shown = item.shown_at or practice.started_at
+    elapsed = int((now - shown).total_seconds() * 1000)
+    recorded = await record_answer(
+        session,
+        content,
+        user_id=user_id,
+        guild_id=practice.guild_id,
+        question_id=item.question_id,
+        choice=choice,
+        source=practice.kind,
+        now=now,
+        response_ms=max(elapsed, 0),
+        session_id=practice.id,
+    )
+    item.choice, item.correct, item.answered_at = recorded.choice, recorded.correct, now
+    practice.position += 1
+    practice.correct += int(recorded.correct)
+    if practice.position >= practice.size:
+        practice.status, practice.finished_at = "finished", now
+    return Answered(practice, item, recorded)
+
+
+async def advance(
+    session: AsyncSession, content: ContentStore, *, session_id: int, user_id: int, now: datetime
+) -> Step:
+    """The next question after an answer (the Next button)."""
+    practice = await load(session, session_id)
+    if practice.user_id != user_id:
+        raise NotYours(practice.kind if practice.kind == "quiz" else "review")
+    if practice.status != "active":
+        raise SessionOver(practice.kind)
+    step = await current_step(session, content, session_id)
+    if step.item.shown_at is None:
+        step.item.shown_at = now
+    return step
+
+
+@dataclass(frozen=True)
+class Summary:
+    session: PracticeSession
+    by_subtopic: dict[str, tuple[int, int]]  # topic -> (correct, answered)
+    weakest: str | None
+
+
+async def summary(session: AsyncSession, content: ContentStore, session_id: int) -> Summary:
+    practice = await load(session, session_id)
+    items = await session.scalars(select(SessionItem).where(SessionItem.session_id == session_id))
+    by_topic: dict[str, tuple[int, int]] = {}
+    for item in items:
+        if item.correct is None:
+            continue
+        q = content.questions[item.question_id]
+        topic = f"{q.domain}.{q.subtopic}"
+        right, total = by_topic.get(topic, (0, 0))
+        by_topic[topic] = (right + int(item.correct), total + 1)
+    weakest = None
+    if by_topic:
+        weakest = min(by_topic, key=lambda t: (by_topic[t][0] / by_topic[t][1], -by_topic[t][1]))
+        if by_topic[weakest][0] == by_topic[weakest][1]:
+            weakest = None  # all right: nothing to drill
+    return Summary(practice, by_topic, weakest)
