@@ -19,9 +19,12 @@ from bot import __version__
 from bot.config import Settings
 from bot.content import ContentStore
 from bot.db import Database
+from bot.limiter import Limiter
+from bot.outbox import Outbox
 from bot.scheduler import Scheduler, utcnow
 from bot.services import meta
 from bot.services.errors import ServiceError
+from bot.ui import send_ephemeral
 from bot.watchdog import LoopWatchdog
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,11 @@ def discover_extensions(package: str = "cogs", path: Path = COGS_DIR) -> list[st
 
 class StudyTree(app_commands.CommandTree[Any]):
     """Answers every app-command error in one place."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # a member who uses a command may get DMs again (see Outbox.dm)
+        await self.client.outbox.reopen_dms(interaction.user.id)
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -69,17 +77,6 @@ class StudyTree(app_commands.CommandTree[Any]):
         await send_ephemeral(interaction, message)
 
 
-async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
-    """Answer ephemerally whether or not the interaction was already acknowledged."""
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True)
-        else:
-            await interaction.response.send_message(message, ephemeral=True)
-    except discord.HTTPException:
-        log.warning("could not tell user %s: %s", interaction.user.id, message)
-
-
 class StudyBotMixin:
     """What every variant of the bot shares (plain and sharded)."""
 
@@ -104,10 +101,24 @@ class StudyBotMixin:
         self.clock = clock
         self.started_at = clock()
         self.watchdog = LoopWatchdog()
+        self.limiter = Limiter()
+        self.outbox = Outbox(self, db, self.limiter, clock)  # type: ignore[arg-type]
         self.version = __version__
 
     def now(self) -> datetime:
         return self.clock()
+
+    def shard_of(self, guild_id: int) -> int:
+        """The shard Discord routes a guild to: (guild_id >> 22) % shard_count."""
+        count = self.settings.shard_count or 1
+        return (guild_id >> 22) % count
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether this process delivers a guild's scheduled work (it holds its shard)."""
+        if not self.settings.shard_count:
+            return True
+        ids = self.settings.shard_ids
+        return ids is None or self.shard_of(guild_id) in ids
 
     async def setup_hook(self) -> None:
         bot: Any = self

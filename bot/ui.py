@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 import discord
 
 from bot.content import LETTERS, ContentStore, Question
+from bot.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
 
 BRAND = discord.Colour(0x4285F4)
 GOOD = discord.Colour(0x34A853)
@@ -80,3 +87,44 @@ def explanation_field(embed: discord.Embed, question: Question, *, inline: bool 
     )
     links = "\n".join(question.links)
     embed.add_field(name="Read more", value=truncate(links, FIELD_VALUE_MAX), inline=inline)
+
+
+@asynccontextmanager
+async def user_errors(interaction: discord.Interaction) -> AsyncIterator[None]:
+    """Answer a ServiceError raised inside a component callback, ephemerally.
+
+    Errors in DynamicItem callbacks only reach View.on_error, so callbacks handle the
+    user-facing ones themselves; anything else propagates and is logged there.
+    """
+    try:
+        yield
+    except ServiceError as exc:
+        await send_ephemeral(interaction, str(exc))
+
+
+async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
+    """Answer ephemerally whether or not the interaction was already acknowledged."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException as exc:
+        log.warning("could not answer user %s (%s): %s", interaction.user.id, exc, message)
+
+
+def button(
+    custom_id: str,
+    label: str,
+    *,
+    style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    disabled: bool = False,
+    emoji: str | None = None,
+) -> discord.ui.Button[Any]:
+    return discord.ui.Button(
+        custom_id=custom_id,
+        label=truncate(label, LABEL_MAX),
+        style=style,
+        disabled=disabled,
+        emoji=emoji,
+    )

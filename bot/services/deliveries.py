@@ -1,0 +1,91 @@
+"""Exactly-once scheduled sends.
+
+Every scheduled send has a key (`daily:<guild>:<local date>`, `remind:<user>:<week>`,
+`report:<user>:<iso week>` …). A process claims a key by inserting it; the primary key
+makes a second claim — from a restart, an overlapping tick or another process — fail
+quietly. A claim left unfinished by a crashed process can be taken over after a lease.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import Delivery
+
+LEASE = timedelta(minutes=10)
+PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(Delivery)
+
+
+async def claim(
+    session: AsyncSession, key: str, kind: str, now: datetime, owner: str = PROCESS_ID
+) -> bool:
+    """Claim `key` for this process; False when it is already claimed or done.
+
+    A claim older than LEASE that never finished (its process died) is taken over.
+    """
+    stmt = (
+        _insert(session)
+        .values(key=key, kind=kind, status="claimed", claimed_by=owner, claimed_at=now, attempts=1)
+        .on_conflict_do_nothing()
+    )
+    result: Any = await session.execute(stmt)
+    if result.rowcount:
+        return True
+    stale: Any = await session.execute(
+        update(Delivery)
+        .where(Delivery.key == key, Delivery.status == "claimed", Delivery.claimed_at < now - LEASE)
+        .values(claimed_by=owner, claimed_at=now, attempts=Delivery.attempts + 1)
+    )
+    return bool(stale.rowcount)
+
+
+async def retry(session: AsyncSession, key: str, now: datetime, owner: str = PROCESS_ID) -> bool:
+    """Claim a delivery that failed earlier, to try it again."""
+    result: Any = await session.execute(
+        update(Delivery)
+        .where(Delivery.key == key, Delivery.status == "failed")
+        .values(status="claimed", claimed_by=owner, claimed_at=now, attempts=Delivery.attempts + 1)
+    )
+    return bool(result.rowcount)
+
+
+async def finish(
+    session: AsyncSession, key: str, status: str, now: datetime, detail: str | None = None
+) -> None:
+    """Mark a claimed delivery sent, failed or skipped."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.key == key)
+        .values(status=status, finished_at=now, detail=detail)
+    )
+
+
+async def existing(session: AsyncSession, keys: Iterable[str]) -> set[str]:
+    """Which of `keys` already have a delivery row (any status), in bulk."""
+    found: set[str] = set()
+    batch: list[str] = []
+    for key in keys:
+        batch.append(key)
+        if len(batch) == 500:
+            found |= set(await session.scalars(select(Delivery.key).where(Delivery.key.in_(batch))))
+            batch = []
+    if batch:
+        found |= set(await session.scalars(select(Delivery.key).where(Delivery.key.in_(batch))))
+    return found
+
+
+async def get(session: AsyncSession, key: str) -> Delivery | None:
+    return await session.get(Delivery, key)

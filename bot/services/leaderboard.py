@@ -1,0 +1,167 @@
+"""Leaderboards from running totals (no scan of the answers): top 10, the caller's rank,
+closed weeks, and the weekly summary.
+
+Order: points, then accuracy (only for members with at least MIN_FOR_ACCURACY answers),
+then who reached their points first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import LeaderboardTotal, Streak
+from bot.services.errors import InvalidInput
+from bot.services.periods import ALL, iso_week, month, shift_week
+
+MIN_FOR_ACCURACY = 10
+PERIODS = ("week", "month", "all")
+
+T = LeaderboardTotal
+_ACCURACY = case((T.answered >= MIN_FOR_ACCURACY, T.correct * 1.0 / T.answered), else_=0.0)
+
+
+@dataclass(frozen=True)
+class Row:
+    rank: int
+    user_id: int
+    points: int
+    answered: int
+    correct: int
+    streak: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return 100 * self.correct / self.answered if self.answered >= MIN_FOR_ACCURACY else None
+
+
+@dataclass(frozen=True)
+class Board:
+    period_key: str
+    domain: str
+    top: list[Row]
+    caller: Row | None  # the caller's row when outside the top
+
+
+def period_key(period: str, now: datetime, weeks_ago: int = 0) -> str:
+    if period == "all":
+        return ALL
+    if period == "month":
+        return month(now)
+    if period == "week":
+        if weeks_ago < 0:
+            raise InvalidInput("weeks_ago cannot be negative.")
+        return shift_week(iso_week(now), -weeks_ago)
+    raise InvalidInput(f"Period is one of {', '.join(PERIODS)}.")
+
+
+async def _streaks(session: AsyncSession, guild_id: int, users: list[int]) -> dict[int, int]:
+    if not users:
+        return {}
+    rows = await session.execute(
+        select(Streak.user_id, Streak.current).where(
+            Streak.guild_id == guild_id, Streak.user_id.in_(users)
+        )
+    )
+    return {u: c for u, c in rows}  # noqa: C416 - rows are Row objects
+
+
+async def board(
+    session: AsyncSession,
+    *,
+    guild_id: int,
+    key: str,
+    domain: str = "*",
+    caller_id: int | None = None,
+    limit: int = 10,
+) -> Board:
+    where = and_(T.guild_id == guild_id, T.period == key, T.domain == domain, T.points > 0)
+    rows = list(
+        await session.execute(
+            select(T.user_id, T.points, T.answered, T.correct)
+            .where(where)
+            .order_by(T.points.desc(), _ACCURACY.desc(), T.reached_at, T.user_id)
+            .limit(limit)
+        )
+    )
+    users = [r.user_id for r in rows]
+    caller = None
+    if caller_id is not None and caller_id not in users:
+        caller = await rank_of(
+            session, guild_id=guild_id, key=key, domain=domain, user_id=caller_id
+        )
+        if caller is not None:
+            users.append(caller_id)
+    streaks = await _streaks(session, guild_id, users)
+    top = [
+        Row(i + 1, r.user_id, r.points, r.answered, r.correct, streaks.get(r.user_id, 0))
+        for i, r in enumerate(rows)
+    ]
+    if caller is not None:
+        caller = Row(
+            caller.rank,
+            caller.user_id,
+            caller.points,
+            caller.answered,
+            caller.correct,
+            streaks.get(caller_id or 0, 0),
+        )
+    return Board(key, domain, top, caller)
+
+
+async def rank_of(
+    session: AsyncSession, *, guild_id: int, key: str, domain: str, user_id: int
+) -> Row | None:
+    me = await session.get(T, (guild_id, key, domain, user_id))
+    if me is None or me.points <= 0:
+        return None
+    acc = me.correct / me.answered if me.answered >= MIN_FOR_ACCURACY else 0.0
+    ahead: int | None = await session.scalar(
+        select(func.count())
+        .select_from(T)
+        .where(
+            T.guild_id == guild_id,
+            T.period == key,
+            T.domain == domain,
+            T.points > 0,
+            or_(
+                T.points > me.points,
+                and_(T.points == me.points, _ACCURACY > literal(acc)),
+                and_(
+                    T.points == me.points,
+                    _ACCURACY == literal(acc),
+                    T.reached_at < me.reached_at,
+                ),
+            ),
+        )
+    )
+    return Row(int(ahead or 0) + 1, user_id, me.points, me.answered, me.correct, 0)
+
+
+@dataclass(frozen=True)
+class WeeklySummary:
+    week: str
+    top: list[Row]
+    improver: tuple[int, int] | None  # user id, points gained over the week before
+
+
+async def weekly_summary(session: AsyncSession, *, guild_id: int, week: str) -> WeeklySummary:
+    result = await board(session, guild_id=guild_id, key=week, limit=5)
+    before = shift_week(week, -1)
+    last: dict[int, int] = {}
+    prior: dict[int, int] = {}
+    rows = await session.execute(
+        select(T.user_id, T.period, T.points).where(
+            T.guild_id == guild_id, T.domain == "*", T.period.in_((week, before))
+        )
+    )
+    for user_id, period, points in rows:
+        (last if period == week else prior)[user_id] = points
+    gains = {u: p - prior.get(u, 0) for u, p in last.items() if u in prior}
+    improver = max(gains.items(), key=lambda kv: (kv[1], -kv[0]), default=None)
+    if improver is not None and improver[1] <= 0:
+        improver = None
+    return WeeklySummary(week, result.top, improver)

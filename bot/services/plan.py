@@ -1,0 +1,391 @@
+"""The 12-week study plan, keyed to each member's own week in their own timezone.
+
+Member week k covers the local dates start_date + 7(k-1) … start_date + 7k - 1; week 0 is
+before the start. Without an exam date the plan has one member week per content week. With
+one, n = the whole weeks from start_date to exam_date (2 to 52) and the content weeks are
+fitted onto them by proportion (`content_weeks`): compressed, a member week covers several
+content weeks (their targets add up); stretched, a content week spans several member weeks.
+
+Pausing freezes the position. Resuming shifts start_date by the whole days paused, so the
+member picks up in the week they left; an exam date stays put, so n is re-fitted to the
+weeks that remain (the rest of the plan is compressed, or the plan ends at the exam).
+
+Scheduled sends are computed from rows at each tick (`due_kickoffs`, `due_nudges`,
+`due_reports`, `exam_followups`): one query for the active enrolments, one for the members
+who opted out or closed their DMs, bulk delivery-key lookups, the rest in Python.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content import ContentStore, PlanWeek
+from bot.models import Delivery, Enrolment, Member, ProgressTotal
+from bot.services import deliveries
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.periods import iso_week
+from bot.services.timezones import (
+    format_time,
+    latest_weekly,
+    local_moment,
+    parse_time,
+    parse_timezone,
+)
+
+log = logging.getLogger(__name__)
+
+PLAN_WEEKS = 12
+MIN_WEEKS, MAX_WEEKS = 2, 52
+GRACE = timedelta(hours=24)
+NUDGE_DAYS = 3
+DEFAULT_REMINDER = "09:00"
+ACTIVE, PAUSED, FINISHED, STOPPED = "active", "paused", "finished", "stopped"
+DELIVER = ("dm", "channel")
+OUTCOMES = ("passed", "failed", "not_taken")
+NOT_ENROLLED = "You are not enrolled in the study plan. Join it with /plan start."
+ShardFilter = Callable[[int | None], bool]
+
+
+# -- the plan calendar (pure) -----------------------------------------------------------
+def content_weeks(k: int, n: int, total: int = PLAN_WEEKS) -> list[int]:
+    """The content weeks member week k of n covers; the first is the primary one."""
+    if n < 1 or not 1 <= k <= n:
+        raise ValueError(f"week {k} is outside 1..{n}")
+    if n >= total:  # stretched: each member week shows one content week
+        return [(k - 1) * total // n + 1]
+    first = -(-(k - 1) * total // n) + 1  # compressed: ceil((k-1)·total/n) + 1 …
+    return list(range(first, -(-k * total // n) + 1))  # … ceil(k·total/n)
+
+
+def primary_week(k: int, n: int, total: int = PLAN_WEEKS) -> int:
+    return content_weeks(k, n, total)[0]
+
+
+def fit_weeks(start: date, exam: date | None, today: date, total: int = PLAN_WEEKS) -> int:
+    """How many member weeks the plan has; InvalidInput for an unusable exam date."""
+    if exam is None:
+        return total
+    if exam <= today:
+        raise InvalidInput(f"That exam date is in the past (or today): pick a day after {today}.")
+    weeks = (exam - start).days // 7
+    if weeks < MIN_WEEKS:
+        raise InvalidInput(
+            "The plan needs at least 2 weeks between its start and the exam; pick a later "
+            "exam date, or leave it out to follow the 12-week plan."
+        )
+    return min(weeks, MAX_WEEKS)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a member stands in their plan on a local date."""
+
+    week: int  # k: 1-based, 0 before the start, n + 1 or more once finished
+    total: int  # n
+    content_weeks: tuple[int, ...]
+    plan_week: PlanWeek  # the primary content week (goals, topics, domains)
+    target: int  # questions to practise this member week
+    day: int  # days into the week (0-6); negative: days until the start
+    week_start: date
+    started: bool
+    finished: bool
+    paused: bool
+
+    @property
+    def phase(self) -> int:
+        return self.plan_week.phase
+
+    @property
+    def phase_name(self) -> str:
+        return self.plan_week.phase_name
+
+    @property
+    def label(self) -> str:
+        """E.g. "Week 5 of 12 — Phase 2: Google Cloud ML services"."""
+        if self.finished:
+            return f"Plan finished ({self.total} weeks)"
+        phase = f"Phase {self.phase}: {self.phase_name}"
+        if not self.started:
+            return f"Week 1 of {self.total} starts on {self.week_start:%a %d %b} — {phase}"
+        return f"Week {self.week} of {self.total} — {phase}" + (" (paused)" if self.paused else "")
+
+
+def position(enrolment: Enrolment, today: date, content: ContentStore) -> Position:
+    """The member's plan position on their local date `today` (frozen while paused)."""
+    paused = enrolment.status == PAUSED
+    if paused and enrolment.paused_on is not None:
+        today = enrolment.paused_on
+    n = max(1, enrolment.weeks)
+    offset = (today - enrolment.start_date).days
+    k = offset // 7 + 1 if offset >= 0 else 0
+    shown = min(max(k, 1), n)
+    weeks = content_weeks(shown, n, len(content.plan.weeks))
+    return Position(
+        week=k,
+        total=n,
+        content_weeks=tuple(weeks),
+        plan_week=content.week(weeks[0]),
+        target=sum(content.week(c).target for c in weeks),
+        day=offset - 7 * (k - 1) if k else offset,
+        week_start=enrolment.start_date + timedelta(weeks=shown - 1),
+        started=k >= 1,
+        finished=k > n or enrolment.status == FINISHED,
+        paused=paused,
+    )
+
+
+def local_today(enrolment: Enrolment, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(enrolment.timezone)).date()
+
+
+def next_reminder(enrolment: Enrolment, now: datetime) -> datetime:
+    """The next weekly kickoff moment (UTC) after `now`, never before the plan starts."""
+    tz, at = ZoneInfo(enrolment.timezone), parse_time(enrolment.reminder_time)
+    start = enrolment.start_date
+    first = local_moment(start + timedelta((enrolment.reminder_day - start.weekday()) % 7), at, tz)
+    if first > now:
+        return first
+    _, day = latest_weekly(now, tz, enrolment.reminder_day, at)
+    return local_moment(day + timedelta(days=7), at, tz)
+
+
+# -- enrolment ---------------------------------------------------------------------------
+def _plan_keys(user_id: int) -> list[str]:
+    weekly = [f"{kind}:{user_id}:{k}" for kind in ("remind", "nudge") for k in range(1, 53)]
+    return [*weekly, f"examdone:{user_id}"]
+
+
+async def enrol(
+    session: AsyncSession,
+    content: ContentStore,
+    *,
+    user_id: int,
+    guild_id: int | None,
+    channel_id: int | None,
+    timezone: str,
+    start_date: date | None = None,
+    exam_date: date | None = None,
+    reminder_time: str | None = None,
+    reminder_day: int | None = None,
+    deliver: str = "dm",
+    now: datetime,
+) -> Enrolment:
+    """Join the plan (or start it over: a new enrolment replaces the old one)."""
+    tz = parse_timezone(timezone)
+    at = parse_time(reminder_time or DEFAULT_REMINDER)
+    today = now.astimezone(tz).date()
+    start = start_date or today
+    if not today - timedelta(weeks=MAX_WEEKS) <= start <= today + timedelta(weeks=MAX_WEEKS):
+        raise InvalidInput("The start date must be within a year of today.")
+    weeks = fit_weeks(start, exam_date, today, len(content.plan.weeks))
+    day = start.weekday() if reminder_day is None else reminder_day
+    if not 0 <= day <= 6:
+        raise InvalidInput("The reminder day must be a weekday from Monday (0) to Sunday (6).")
+    if deliver not in DELIVER:
+        raise InvalidInput("Reminders go by DM or to a channel.")
+    if deliver == "channel" and channel_id is None:
+        raise InvalidInput("Channel reminders need a server channel: run /plan start there.")
+    row = await session.get(Enrolment, user_id)
+    if row is None:
+        row = Enrolment(user_id=user_id)
+        session.add(row)
+    else:  # a new plan: its weeks may be sent again
+        await session.execute(delete(Delivery).where(Delivery.key.in_(_plan_keys(user_id))))
+    row.guild_id, row.channel_id, row.timezone = guild_id, channel_id, tz.key
+    row.start_date, row.exam_date, row.weeks = start, exam_date, weeks
+    row.reminder_time, row.reminder_day, row.deliver = format_time(at), day, deliver
+    row.status, row.paused_on, row.outcome, row.created_at = ACTIVE, None, None, now
+    return row
+
+
+async def _enrolment(session: AsyncSession, user_id: int, *statuses: str) -> Enrolment:
+    row = await session.get(Enrolment, user_id)
+    if row is None or row.status not in (statuses or (ACTIVE, PAUSED, FINISHED)):
+        raise NotFound(NOT_ENROLLED)
+    return row
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    enrolment: Enrolment
+    position: Position
+    today: date  # the member's local date
+    practised: int  # answers this ISO week
+    next_reminder: datetime | None  # None while paused or once finished
+
+
+async def status(
+    session: AsyncSession, content: ContentStore, *, user_id: int, now: datetime
+) -> PlanStatus:
+    row = await _enrolment(session, user_id)
+    today = local_today(row, now)
+    pos = position(row, today, content)
+    practised = (await practice_counts(session, [user_id], iso_week(now))).get(user_id, 0)
+    upcoming = None if pos.paused or pos.finished else next_reminder(row, now)
+    return PlanStatus(row, pos, today, practised, upcoming)
+
+
+async def pause(session: AsyncSession, *, user_id: int, now: datetime) -> Enrolment:
+    row = await _enrolment(session, user_id, ACTIVE, PAUSED)
+    if row.status == PAUSED:
+        raise InvalidInput(f"Your plan is already paused (since {row.paused_on}); /plan resume.")
+    row.status, row.paused_on = PAUSED, local_today(row, now)
+    return row
+
+
+async def resume(session: AsyncSession, *, user_id: int, now: datetime) -> Enrolment:
+    """Continue where the member left off: start_date moves by the whole days paused."""
+    row = await _enrolment(session, user_id, ACTIVE, PAUSED)
+    if row.status != PAUSED or row.paused_on is None:
+        raise InvalidInput("Your plan is not paused.")
+    paused_days = max(0, (local_today(row, now) - row.paused_on).days)
+    row.start_date += timedelta(days=paused_days)
+    if row.exam_date is not None:  # the exam stays: fit the plan to the weeks left
+        row.weeks = max(1, min(MAX_WEEKS, (row.exam_date - row.start_date).days // 7))
+    row.status, row.paused_on = ACTIVE, None
+    return row
+
+
+async def stop(session: AsyncSession, *, user_id: int, now: datetime) -> Enrolment:
+    row = await _enrolment(session, user_id)
+    row.status = STOPPED
+    return row
+
+
+async def record_outcome(
+    session: AsyncSession, *, user_id: int, outcome: str, now: datetime
+) -> Enrolment:
+    """The answer to the exam follow-up; the plan is finished."""
+    if outcome not in OUTCOMES:
+        raise InvalidInput(f"The outcome is one of {', '.join(OUTCOMES)}.")
+    row = await _enrolment(session, user_id)
+    row.status, row.outcome = FINISHED, outcome
+    return row
+
+
+async def practice_counts(
+    session: AsyncSession, user_ids: Iterable[int], week: str
+) -> dict[int, int]:
+    """Answers per member in ISO week `week` (from the running totals), in bulk."""
+    ids, found = list(user_ids), {}
+    for i in range(0, len(ids), 500):
+        rows = await session.execute(
+            select(ProgressTotal.user_id, ProgressTotal.answered).where(
+                ProgressTotal.user_id.in_(ids[i : i + 500]),
+                ProgressTotal.period == week,
+                ProgressTotal.topic == "*",
+            )
+        )
+        found.update({uid: answered for uid, answered in rows})
+    return found
+
+
+# -- what is due (the scheduler's ticks) -----------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Due:
+    kind: str  # remind | nudge | report | examdone
+    key: str
+    user_id: int
+    week: int  # the member's plan week k it belongs to
+    due_at: datetime
+    deliver: str  # dm | channel
+    guild_id: int | None
+    channel_id: int | None
+    period: str | None = None  # a report's ISO week (of the member's local date)
+
+
+class Dues(NamedTuple):
+    due: list[Due]  # send now
+    stale: list[Due]  # missed by more than GRACE: record as skipped, and log
+
+
+class _Clock:
+    """Per-tick caches: the same zone, weekday and time give the same moments."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._zones: dict[str, ZoneInfo | None] = {}
+        self._times: dict[str, time | None] = {}
+        self._latest: dict[tuple[str, int, str], tuple[datetime, date] | None] = {}
+        self._weeks: dict[date, str] = {}
+
+    def zone(self, name: str) -> ZoneInfo | None:
+        if name not in self._zones:
+            try:
+                self._zones[name] = ZoneInfo(name)
+            except (ValueError, KeyError, OSError):
+                log.warning("enrolment with unknown timezone %r ignored", name)
+                self._zones[name] = None
+        return self._zones[name]
+
+    def time(self, text: str) -> time | None:
+        if text not in self._times:
+            try:
+                self._times[text] = parse_time(text)
+            except InvalidInput:
+                log.warning("enrolment with bad reminder time %r ignored", text)
+                self._times[text] = None
+        return self._times[text]
+
+    def latest(self, tz_name: str, weekday: int, at: str) -> tuple[datetime, date] | None:
+        """The last moment at or before now on `weekday` at `at` local, and its date."""
+        key = (tz_name, weekday, at)
+        if key not in self._latest:
+            tz, clock = self.zone(tz_name), self.time(at)
+            hit = None if tz is None or clock is None else latest_weekly(self.now, tz, weekday, clock)
+            self._latest[key] = hit
+        return self._latest[key]
+
+    def iso_week(self, day: date) -> str:
+        if day not in self._weeks:
+            self._weeks[day] = iso_week(day)
+        return self._weeks[day]
+
+
+_COLUMNS = (
+    Enrolment.user_id,
+    Enrolment.guild_id,
+    Enrolment.channel_id,
+    Enrolment.timezone,
+    Enrolment.start_date,
+    Enrolment.exam_date,
+    Enrolment.weeks,
+    Enrolment.reminder_time,
+    Enrolment.reminder_day,
+    Enrolment.deliver,
+    Enrolment.created_at,
+)
+
+
+async def _active(session: AsyncSession, shard_filter: ShardFilter | None) -> Sequence[Any]:
+    rows = (await session.execute(select(*_COLUMNS).where(Enrolment.status == ACTIVE))).all()
+    return rows if shard_filter is None else [r for r in rows if shard_filter(r[1])]
+
+
+async def _opted_out(session: AsyncSession, flag: Any) -> set[int]:
+    """Members with `flag` off or DMs closed (no Member row means everything is on)."""
+    rows = await session.scalars(
+        select(Member.user_id).where(or_(flag.is_(False), Member.dms_closed.is_(True)))
+    )
+    return set(rows)
+
+
+async def _dm_closed(session: AsyncSession) -> set[int]:
+    return set(await session.scalars(select(Member.user_id).where(Member.dms_closed.is_(True))))
+
+
+async def _split(session: AsyncSession, found: list[Due], now: datetime) -> Dues:
+    """Drop what already has a delivery row; split the rest into due and stale."""
+    done = await deliveries.existing(session, (d.key for d in found))
+    fresh = [d for d in found if d.key not in done]
+    return Dues([d for d in fresh if now - d.due_at <= GRACE], [d for d in fresh if now - d.due_at > GRACE])
+
+

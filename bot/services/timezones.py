@@ -1,0 +1,238 @@
+"""Timezones and local times from member input, and local moments that survive DST.
+
+Members name places, not offsets: IANA names such as Europe/Berlin, matched without regard
+to case. Abbreviations such as PST are refused: they name an offset that daylight saving
+changes twice a year, so a reminder set with one would drift by an hour.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.services.errors import InvalidInput
+
+# Shown first by autocomplete: one well-known place per common offset, west to east.
+COMMON = (
+    "UTC",
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Chicago",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Europe/Madrid",
+    "Africa/Lagos",
+    "Africa/Cairo",
+    "Europe/Istanbul",
+    "Asia/Dubai",
+    "Asia/Karachi",
+    "Asia/Kolkata",
+    "Asia/Dhaka",
+    "Asia/Jakarta",
+    "Asia/Singapore",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "America/Toronto",
+)
+# Abbreviations (and the legacy zone files named like them) → places to use instead.
+ABBREVIATIONS = {
+    "PST": ("America/Los_Angeles", "America/Vancouver", "America/Tijuana"),
+    "MST": ("America/Denver", "America/Phoenix", "America/Edmonton"),
+    "CST": ("America/Chicago", "America/Mexico_City", "Asia/Shanghai"),
+    "EST": ("America/New_York", "America/Toronto", "America/Detroit"),
+    "AKST": ("America/Anchorage",),
+    "HST": ("Pacific/Honolulu",),
+    "GMT": ("Europe/London", "Europe/Dublin", "UTC"),
+    "BST": ("Europe/London",),
+    "WET": ("Europe/Lisbon", "Atlantic/Canary"),
+    "CET": ("Europe/Berlin", "Europe/Paris", "Europe/Madrid"),
+    "MET": ("Europe/Berlin", "Europe/Paris", "Europe/Madrid"),
+    "EET": ("Europe/Athens", "Europe/Helsinki", "Africa/Cairo"),
+    "MSK": ("Europe/Moscow",),
+    "IST": ("Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"),
+    "PKT": ("Asia/Karachi",),
+    "SGT": ("Asia/Singapore",),
+    "HKT": ("Asia/Hong_Kong",),
+    "JST": ("Asia/Tokyo",),
+    "KST": ("Asia/Seoul",),
+    "AWST": ("Australia/Perth",),
+    "ACST": ("Australia/Adelaide", "Australia/Darwin"),
+    "AEST": ("Australia/Sydney", "Australia/Melbourne", "Australia/Brisbane"),
+    "NZST": ("Pacific/Auckland",),
+}
+for _std, _dst in (("PST", "PDT"), ("MST", "MDT"), ("CST", "CDT"), ("EST", "EDT")):
+    ABBREVIATIONS[_dst] = ABBREVIATIONS[_std]
+    ABBREVIATIONS[_std[0] + "T"] = ABBREVIATIONS[_std]
+for _std, _dst in (("CET", "CEST"), ("EET", "EEST"), ("WET", "WEST"), ("AKST", "AKDT")):
+    ABBREVIATIONS[_dst] = ABBREVIATIONS[_std]
+for _std, _dst in (("AEST", "AEDT"), ("ACST", "ACDT"), ("NZST", "NZDT"), ("HST", "HDT")):
+    ABBREVIATIONS[_dst] = ABBREVIATIONS[_std]
+for _legacy, _std in (("EST5EDT", "EST"), ("CST6CDT", "CST"), ("MST7MDT", "MST")):
+    ABBREVIATIONS[_legacy] = ABBREVIATIONS[_std]
+ABBREVIATIONS["PST8PDT"] = ABBREVIATIONS["PST"]
+
+_NOT_PLACES = {"localtime", "factory"}
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_AMPM = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?$", re.I)
+EXAMPLE = "an IANA name like Europe/Berlin or America/New_York"
+
+
+def _norm(text: str) -> str:
+    return "_".join(text.strip().casefold().split())
+
+
+@cache
+def _names() -> dict[str, str]:
+    """Every usable zone: casefolded name → canonical name."""
+    return {
+        name.casefold(): name
+        for name in available_timezones()
+        if name.casefold() not in _NOT_PLACES and name.upper() not in ABBREVIATIONS
+    }
+
+
+@cache
+def _listed() -> tuple[str, ...]:
+    """Names worth offering: Area/City places and UTC, not legacy aliases."""
+    skip = ("etc/", "us/", "systemv/", "canada/", "brazil/", "chile/", "mexico/")
+    return tuple(
+        sorted(
+            name
+            for key, name in _names().items()
+            if key == "utc" or ("/" in key and not key.startswith(skip))
+        )
+    )
+
+
+@cache
+def _cities() -> dict[str, list[str]]:
+    """Casefolded city part (the last segment) → the listed zones that end with it."""
+    found: dict[str, list[str]] = {}
+    for name in _listed():
+        found.setdefault(name.rsplit("/", 1)[-1].casefold(), []).append(name)
+    return found
+
+
+def suggestions(text: str, limit: int = 3) -> list[str]:
+    """Up to `limit` zone names close to `text`: by abbreviation, city part, then full name."""
+    key = _norm(text)
+    found: list[str] = list(ABBREVIATIONS.get(text.strip().upper(), ()))
+    city = key.rsplit("/", 1)[-1]
+    found += _cities().get(city, [])
+    for close in difflib.get_close_matches(city, list(_cities()), n=limit, cutoff=0.75):
+        found += _cities()[close]
+    lowered = {name.casefold(): name for name in _listed()}
+    found += [lowered[m] for m in difflib.get_close_matches(key, list(lowered), n=limit)]
+    return list(dict.fromkeys(found))[:limit]
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    """The zone an IANA name (any case) names; InvalidInput with suggestions otherwise."""
+    text = name.strip()
+    if not text:
+        raise InvalidInput(f"Give your timezone as {EXAMPLE}.")
+    canonical = _names().get(_norm(text))
+    if canonical is not None:
+        try:
+            return ZoneInfo(canonical)
+        except (ZoneInfoNotFoundError, ValueError):  # pragma: no cover - broken tz database
+            pass
+    close = suggestions(text)
+    if text.upper() in ABBREVIATIONS:
+        reason = f"'{text}' is an abbreviation, and daylight saving changes what it means"
+    else:
+        reason = f"'{text}' is not a timezone I know"
+    hint = f"Did you mean {', '.join(close)}?" if close else f"Use {EXAMPLE}."
+    raise InvalidInput(f"{reason}. {hint}")
+
+
+def autocomplete(prefix: str, limit: int = 25) -> list[str]:
+    """Zone names whose full name or city part starts with `prefix` (any case)."""
+    key = _norm(prefix)
+    if not key:
+        return list(COMMON[:limit])
+    full = [n for n in _listed() if n.casefold().startswith(key)]
+    city = [
+        n for n in _listed() if any(part.casefold().startswith(key) for part in n.split("/")[1:])
+    ]
+    common = [n for n in COMMON if n in full or n in city]
+    return list(dict.fromkeys(common + full + city))[:limit]
+
+
+def parse_time(text: str) -> time:
+    """A 24-hour "HH:MM" (or "H:MM") time of day."""
+    raw = text.strip()
+    if not raw:
+        raise InvalidInput("Give a time as 24-hour HH:MM, e.g. 09:00 or 18:30.")
+    match = _TIME.match(raw)
+    if match is None:
+        ampm = _AMPM.match(raw)
+        if ampm is not None and 1 <= int(ampm[1]) <= 12:
+            hour = int(ampm[1]) % 12 + (12 if ampm[3].lower() == "p" else 0)
+            minute = int(ampm[2] or 0)
+            hint = f" ({raw} is {hour:02d}:{minute:02d})" if minute < 60 else ""
+            raise InvalidInput(f"Use the 24-hour clock{hint}: HH:MM, e.g. 09:00 or 18:30.")
+        raise InvalidInput(f"'{raw}' is not a time: use 24-hour HH:MM, e.g. 09:00 or 18:30.")
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59:
+        raise InvalidInput(f"'{raw}' is not a time of day: hours run 00-23 and minutes 00-59.")
+    return time(hour, minute)
+
+
+def format_time(at: time) -> str:
+    return f"{at.hour:02d}:{at.minute:02d}"
+
+
+def _exists(naive: datetime, tz: ZoneInfo) -> bool:
+    aware = naive.replace(tzinfo=tz)
+    return aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == naive
+
+
+def local_moment(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """`day` at `at` in `tz`, as an aware UTC datetime.
+
+    A wall time skipped by a DST change (02:30 on a spring-forward day) moves forward to the
+    first minute that exists (03:00); a repeated one (01:30 on a fall-back day) is its first
+    occurrence. So a daily or weekly reminder is never skipped and never doubled.
+    """
+    naive = datetime.combine(day, at.replace(tzinfo=None, fold=0))
+    if _exists(naive, tz):
+        return naive.replace(tzinfo=tz).astimezone(UTC)
+    # In a gap: the transition lies between the two readings of the wall time; find it.
+    lo = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    hi = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    lo, hi = min(lo, hi), max(lo, hi)
+    before = lo.astimezone(tz).utcoffset()
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(tz).utcoffset() == before:
+            lo = mid
+        else:
+            hi = mid
+    hi = hi.replace(microsecond=0)
+    if hi.second:
+        hi += timedelta(seconds=60 - hi.second)
+    return hi
+
+
+def latest_weekly(now: datetime, tz: ZoneInfo, weekday: int, at: time) -> tuple[datetime, date]:
+    """The last moment at or before `now` that falls on `weekday` at `at` in `tz`.
+
+    Returns the moment (UTC) and its local date.
+    """
+    today = now.astimezone(tz).date()
+    day = today - timedelta(days=(today.weekday() - weekday) % 7)
+    moment = local_moment(day, at, tz)
+    if moment > now:
+        day -= timedelta(days=7)
+        moment = local_moment(day, at, tz)
+    return moment, day

@@ -1,0 +1,239 @@
+"""/exam: a timed mock exam; answers stay hidden until it is submitted or time runs out."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from datetime import datetime
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import StudyBot
+from bot.services import exam
+from bot.services.quiz import Step
+from bot.ui import user_errors
+from cogs.practice import render
+
+log = logging.getLogger(__name__)
+TICK_ID = "exam-timeouts"
+
+
+def _bot(interaction: discord.Interaction) -> StudyBot:
+    bot: StudyBot = interaction.client  # type: ignore[assignment]
+    return bot
+
+
+async def show(interaction: discord.Interaction, step: Step, *, edit: bool = True) -> None:
+    bot = _bot(interaction)
+    async with bot.db.read() as session:
+        answered, _total, marked = await exam.progress(session, step.session.id)
+    embed, view = render.exam_question(bot.content, step, answered, marked)
+    if edit:
+        await interaction.response.edit_message(embed=embed, view=view)
+    else:
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+class _ExamItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"exam:_never_"):
+    """Shared parsing: every exam button carries the session id and maybe a number."""
+
+    def __init__(self, item: discord.ui.Button[Any], sid: int, n: int = 0, extra: str = "") -> None:
+        super().__init__(item)
+        self.sid, self.n, self.extra = sid, n, extra
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Any:
+        assert isinstance(item, discord.ui.Button)
+        groups = match.groupdict()
+        return cls(item, int(groups["sid"]), int(groups.get("n") or 0), groups.get("extra") or "")
+
+
+class ExamPick(_ExamItem, template=r"exam:p:(?P<sid>\d+):(?P<n>\d+):(?P<extra>[A-F])"):
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = _bot(interaction)
+        async with user_errors(interaction):
+            async with bot.db.begin() as session:
+                step = await exam.pick_answer(
+                    session,
+                    bot.content,
+                    session_id=self.sid,
+                    user_id=interaction.user.id,
+                    position=self.n,
+                    choice=self.extra,
+                    now=bot.now(),
+                )
+            await show(interaction, step)
+
+
+class ExamGoto(_ExamItem, template=r"exam:g:(?P<sid>\d+):(?P<n>\d+):(?P<extra>\w+)"):
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = _bot(interaction)
+        async with user_errors(interaction):
+            async with bot.db.begin() as session:
+                step = await exam.goto(
+                    session,
+                    bot.content,
+                    session_id=self.sid,
+                    user_id=interaction.user.id,
+                    position=self.n,
+                    now=bot.now(),
+                )
+            await show(interaction, step)
+
+
+class ExamMark(_ExamItem, template=r"exam:k:(?P<sid>\d+):(?P<n>\d+)"):
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = _bot(interaction)
+        async with user_errors(interaction):
+            async with bot.db.begin() as session:
+                step = await exam.toggle_mark(
+                    session,
+                    bot.content,
+                    session_id=self.sid,
+                    user_id=interaction.user.id,
+                    position=self.n,
+                    now=bot.now(),
+                )
+            await show(interaction, step)
+
+
+class ExamSubmit(_ExamItem, template=r"exam:s:(?P<sid>\d+)"):
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = _bot(interaction)
+        async with user_errors(interaction):
+            async with bot.db.begin() as session:
+                step = await exam.goto(
+                    session,
+                    bot.content,
+                    session_id=self.sid,
+                    user_id=interaction.user.id,
+                    position=0,
+                    now=bot.now(),
+                )
+                back = step.session.position
+                answered, total, marked = await exam.progress(session, self.sid)
+            embed, view = render.exam_confirm(self.sid, answered, total, marked, back)
+            await interaction.response.edit_message(embed=embed, view=view)
+
+
+class ExamConfirm(_ExamItem, template=r"exam:c:(?P<sid>\d+)"):
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = _bot(interaction)
+        async with user_errors(interaction):
+            async with bot.db.begin() as session:
+                res = await exam.grade(
+                    session,
+                    bot.content,
+                    session_id=self.sid,
+                    user_id=interaction.user.id,
+                    now=bot.now(),
+                )
+                res.session.result_delivered = True
+            embed, view = render.exam_result(bot.content, res)
+            await interaction.response.edit_message(embed=embed, view=view)
+
+
+class ExamWrong(_ExamItem, template=r"exam:w:(?P<sid>\d+):(?P<n>\d+)"):
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = _bot(interaction)
+        async with user_errors(interaction):
+            async with bot.db.read() as session:
+                res = await _owned_result(session, bot, self.sid, interaction.user.id)
+            embed, view = render.exam_wrong_page(bot.content, res, self.n)
+            await interaction.response.edit_message(embed=embed, view=view)
+
+
+class ExamResult(_ExamItem, template=r"exam:r:(?P<sid>\d+)"):
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot = _bot(interaction)
+        async with user_errors(interaction):
+            async with bot.db.read() as session:
+                res = await _owned_result(session, bot, self.sid, interaction.user.id)
+            embed, view = render.exam_result(bot.content, res)
+            await interaction.response.edit_message(embed=embed, view=view)
+
+
+async def _owned_result(session: Any, bot: StudyBot, sid: int, user_id: int) -> exam.Result:
+    res = await exam.result(session, bot.content, sid)
+    if res.session.user_id != user_id:
+        raise exam.NotYours()
+    return res
+
+
+DYNAMIC_ITEMS = (ExamPick, ExamGoto, ExamMark, ExamSubmit, ExamConfirm, ExamWrong, ExamResult)
+
+
+class ExamCog(commands.Cog):
+    """Timed mock exams, closed by the scheduler when time runs out."""
+
+    def __init__(self, bot: StudyBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.scheduler.add_tick(TICK_ID, self.close_expired, seconds=30)
+
+    async def cog_unload(self) -> None:
+        self.bot.scheduler.remove_tick(TICK_ID)
+
+    @app_commands.command(name="exam")
+    @app_commands.describe(
+        length="Full: 50 questions in 120 minutes; half: 25 in 60",
+        blueprint="Weights of the official exam guide or the study guide",
+    )
+    @app_commands.choices(
+        length=[
+            app_commands.Choice(name="Full: 50 questions, 120 minutes", value="full"),
+            app_commands.Choice(name="Half: 25 questions, 60 minutes", value="half"),
+        ],
+        blueprint=[
+            app_commands.Choice(name="Official exam guide (six sections)", value="official"),
+            app_commands.Choice(name="Study guide (five domains)", value="domains"),
+        ],
+    )
+    async def exam_command(
+        self,
+        interaction: discord.Interaction,
+        length: app_commands.Choice[str] | None = None,
+        blueprint: app_commands.Choice[str] | None = None,
+    ) -> None:
+        """Take a timed mock exam graded like the real one."""
+        async with self.bot.db.begin() as session:
+            step = await exam.start_exam(
+                session,
+                self.bot.content,
+                user_id=interaction.user.id,
+                guild_id=interaction.guild_id,
+                length=length.value if length else "full",
+                scheme=blueprint.value if blueprint else "official",
+                now=self.bot.now(),
+                rng=random.Random(),
+            )
+        await show(interaction, step, edit=False)
+
+    async def close_expired(self, now: datetime) -> int:
+        """Grade every exam whose time ran out and DM the member the result."""
+        async with self.bot.db.read() as session:
+            expired = await exam.expired_exams(session, now)
+        for sid in expired:
+            async with self.bot.db.begin() as session:
+                res = await exam.grade(
+                    session, self.bot.content, session_id=sid, now=now, expired=True
+                )
+                user_id = res.session.user_id
+            embed, view = render.exam_result(self.bot.content, res)
+            sent = await self.bot.outbox.dm(user_id, embed=embed, view=view)
+            async with self.bot.db.begin() as session:
+                graded = await exam.load(session, sid)
+                graded.result_delivered = sent.ok
+            log.info(
+                "exam %s timed out and was graded (result %s)",
+                sid,
+                "sent by DM" if sent.ok else sent.detail,
+            )
+        return len(expired)
