@@ -8,6 +8,7 @@ never wait for writers. PostgreSQL (asyncpg) uses the same models and migrations
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -82,6 +83,10 @@ class Database:
         self._writer = async_sessionmaker(engine, expire_on_commit=False)
         reader_engine = engine.execution_options(sqlite_begin="DEFERRED")
         self._reader = async_sessionmaker(reader_engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Queue this process's writers here, in order,
+        # rather than in SQLite's busy handler, which is not fair and can starve a writer
+        # past busy_timeout under load; busy_timeout still covers other processes.
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -90,7 +95,11 @@ class Database:
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:
         """A write transaction: commits on success, rolls back on error."""
-        async with self._writer.begin() as session:
+        if self._write_lock is None:
+            async with self._writer.begin() as session:
+                yield session
+            return
+        async with self._write_lock, self._writer.begin() as session:
             yield session
 
     @asynccontextmanager

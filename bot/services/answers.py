@@ -9,10 +9,11 @@ DAILY_CORRECT when right and DAILY_WRONG when answered wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +34,11 @@ DAILY_CORRECT = 10
 DAILY_WRONG = 2
 PRACTICE_SOURCES = ("quiz", "exam", "review")
 
+LEADERBOARD: Table = LeaderboardTotal.__table__  # type: ignore[assignment]
+PROGRESS: Table = ProgressTotal.__table__  # type: ignore[assignment]
+STATS: Table = QuestionStat.__table__  # type: ignore[assignment]
+PICKS: Table = OptionPick.__table__  # type: ignore[assignment]
+
 
 @dataclass(frozen=True)
 class Recorded:
@@ -42,27 +48,40 @@ class Recorded:
     points: int
 
 
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
 def _insert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return (postgresql if _dialect(session) == "postgresql" else sqlite).insert(table)
+
+
+@lru_cache(maxsize=64)
+def _upsert(
+    dialect: str,
+    table: Table,
+    keys: tuple[str, ...],
+    counts: tuple[str, ...],
+    overwrite: tuple[str, ...] = (),
+) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE adding `counts`; built once, executed many times."""
+    ins = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    update = {name: table.c[name] + ins.excluded[name] for name in counts}
+    update.update({name: ins.excluded[name] for name in overwrite})
+    return ins.on_conflict_do_update(index_elements=list(keys), set_=update)
 
 
 async def _increment(
     session: AsyncSession,
-    table: Any,
-    keys: dict[str, Any],
-    counts: dict[str, int],
-    *,
-    on_insert: dict[str, Any] | None = None,
-    overwrite: dict[str, Any] | None = None,
+    table: Table,
+    keys: tuple[str, ...],
+    counts: tuple[str, ...],
+    rows: list[dict[str, Any]],
+    overwrite: tuple[str, ...] = (),
 ) -> None:
-    """INSERT the row or add `counts` to it, atomically, on either backend."""
-    stmt = _insert(session, table).values(
-        **keys, **counts, **(on_insert or {}), **(overwrite or {})
-    )
-    update = {name: table.c[name] + stmt.excluded[name] for name in counts}
-    update.update({name: stmt.excluded[name] for name in overwrite or {}})
-    await session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update))
+    """Insert each row or add its `counts` to the existing one, atomically, in one call."""
+    stmt = _upsert(_dialect(session), table, keys, counts, overwrite)
+    await session.execute(stmt, rows)
 
 
 async def _award(
@@ -128,38 +147,52 @@ async def record_answer(
     hit = int(correct)
     if guild_id is not None:
         # reached_at moves only when points do: ties go to who got there first
-        when = {"reached_at": now}
-        for period in periods(now):
-            for domain in ("*", question.domain):
-                await _increment(
-                    session,
-                    LeaderboardTotal.__table__,
-                    {"guild_id": guild_id, "period": period, "domain": domain, "user_id": user_id},
-                    {"points": points, "answered": 1, "correct": hit},
-                    on_insert=None if points else when,
-                    overwrite=when if points else None,
-                )
-    for period in (ALL, iso_week(now)):
-        for topic in ("*", question.domain, f"{question.domain}.{question.subtopic}"):
-            await _increment(
-                session,
-                ProgressTotal.__table__,
-                {"user_id": user_id, "period": period, "topic": topic},
-                {"answered": 1, "correct": hit},
-            )
-    await _increment(
-        session,
-        QuestionStat.__table__,
-        {"question_id": question_id},
-        {"answered": 1, "correct": hit, "flags": 0},
-    )
-    for letter in choice:
         await _increment(
             session,
-            OptionPick.__table__,
-            {"question_id": question_id, "letter": letter},
-            {"picks": 1},
+            LEADERBOARD,
+            ("guild_id", "period", "domain", "user_id"),
+            ("points", "answered", "correct"),
+            [
+                {
+                    "guild_id": guild_id,
+                    "period": period,
+                    "domain": domain,
+                    "user_id": user_id,
+                    "points": points,
+                    "answered": 1,
+                    "correct": hit,
+                    "reached_at": now,
+                }
+                for period in periods(now)
+                for domain in ("*", question.domain)
+            ],
+            overwrite=("reached_at",) if points else (),
         )
+    await _increment(
+        session,
+        PROGRESS,
+        ("user_id", "period", "topic"),
+        ("answered", "correct"),
+        [
+            {"user_id": user_id, "period": period, "topic": topic, "answered": 1, "correct": hit}
+            for period in (ALL, iso_week(now))
+            for topic in ("*", question.domain, f"{question.domain}.{question.subtopic}")
+        ],
+    )
+    await _increment(
+        session,
+        STATS,
+        ("question_id",),
+        ("answered", "correct", "flags"),
+        [{"question_id": question_id, "answered": 1, "correct": hit, "flags": 0}],
+    )
+    await _increment(
+        session,
+        PICKS,
+        ("question_id", "letter"),
+        ("picks",),
+        [{"question_id": question_id, "letter": letter, "picks": 1} for letter in choice],
+    )
     await review.schedule(
         session, user_id=user_id, question_id=question_id, correct=correct, now=now
     )

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import ContentStore
 from bot.models import OptionPick, QuestionFlag, QuestionStat
-from bot.services.answers import _increment
+from bot.services.answers import STATS, _increment
 
 MIN_ANSWERS_FOR_MISSED = 3
 
@@ -39,9 +39,10 @@ async def flag(
     )
     await _increment(
         session,
-        QuestionStat.__table__,
-        {"question_id": question_id},
-        {"answered": 0, "correct": 0, "flags": 1},
+        STATS,
+        ("question_id",),
+        ("answered", "correct", "flags"),
+        [{"question_id": question_id, "answered": 0, "correct": 0, "flags": 1}],
     )
     return True
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ from bot.services import deliveries
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.periods import iso_week
 from bot.services.timezones import (
+    Moments,
     format_time,
     latest_weekly,
     local_moment,
@@ -284,7 +285,7 @@ async def practice_counts(
                 ProgressTotal.topic == "*",
             )
         )
-        found.update({uid: answered for uid, answered in rows})
+        found.update(dict(rows.tuples().all()))
     return found
 
 
@@ -307,61 +308,10 @@ class Dues(NamedTuple):
     stale: list[Due]  # missed by more than GRACE: record as skipped, and log
 
 
-class _Clock:
-    """Per-tick caches: the same zone, weekday and time give the same moments."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-        self._zones: dict[str, ZoneInfo | None] = {}
-        self._times: dict[str, time | None] = {}
-        self._latest: dict[tuple[str, int, str], tuple[datetime, date] | None] = {}
-        self._weeks: dict[date, str] = {}
-
-    def zone(self, name: str) -> ZoneInfo | None:
-        if name not in self._zones:
-            try:
-                self._zones[name] = ZoneInfo(name)
-            except (ValueError, KeyError, OSError):
-                log.warning("enrolment with unknown timezone %r ignored", name)
-                self._zones[name] = None
-        return self._zones[name]
-
-    def time(self, text: str) -> time | None:
-        if text not in self._times:
-            try:
-                self._times[text] = parse_time(text)
-            except InvalidInput:
-                log.warning("enrolment with bad reminder time %r ignored", text)
-                self._times[text] = None
-        return self._times[text]
-
-    def latest(self, tz_name: str, weekday: int, at: str) -> tuple[datetime, date] | None:
-        """The last moment at or before now on `weekday` at `at` local, and its date."""
-        key = (tz_name, weekday, at)
-        if key not in self._latest:
-            tz, clock = self.zone(tz_name), self.time(at)
-            hit = None if tz is None or clock is None else latest_weekly(self.now, tz, weekday, clock)
-            self._latest[key] = hit
-        return self._latest[key]
-
-    def iso_week(self, day: date) -> str:
-        if day not in self._weeks:
-            self._weeks[day] = iso_week(day)
-        return self._weeks[day]
-
-
 _COLUMNS = (
-    Enrolment.user_id,
-    Enrolment.guild_id,
-    Enrolment.channel_id,
-    Enrolment.timezone,
-    Enrolment.start_date,
-    Enrolment.exam_date,
-    Enrolment.weeks,
-    Enrolment.reminder_time,
-    Enrolment.reminder_day,
-    Enrolment.deliver,
-    Enrolment.created_at,
+    *(Enrolment.user_id, Enrolment.guild_id, Enrolment.channel_id, Enrolment.timezone),
+    *(Enrolment.start_date, Enrolment.exam_date, Enrolment.weeks, Enrolment.reminder_time),
+    *(Enrolment.reminder_day, Enrolment.deliver, Enrolment.created_at),
 )
 
 
@@ -370,22 +320,125 @@ async def _active(session: AsyncSession, shard_filter: ShardFilter | None) -> Se
     return rows if shard_filter is None else [r for r in rows if shard_filter(r[1])]
 
 
-async def _opted_out(session: AsyncSession, flag: Any) -> set[int]:
-    """Members with `flag` off or DMs closed (no Member row means everything is on)."""
-    rows = await session.scalars(
-        select(Member.user_id).where(or_(flag.is_(False), Member.dms_closed.is_(True)))
+async def _members(session: AsyncSession) -> dict[str, set[int]]:
+    """Members who turned reports or nudges off, or whose DMs are closed (only those rows
+    are read: without a Member row every preference is on)."""
+    found: dict[str, set[int]] = {"reports": set(), "nudges": set(), "closed": set()}
+    rows = await session.execute(
+        select(
+            Member.user_id, Member.reports_enabled, Member.nudges_enabled, Member.dms_closed
+        ).where(
+            or_(
+                Member.reports_enabled.is_(False),
+                Member.nudges_enabled.is_(False),
+                Member.dms_closed.is_(True),
+            )
+        )
     )
-    return set(rows)
-
-
-async def _dm_closed(session: AsyncSession) -> set[int]:
-    return set(await session.scalars(select(Member.user_id).where(Member.dms_closed.is_(True))))
+    for uid, reports, nudges, closed in rows:
+        for name, off in (("reports", not reports), ("nudges", not nudges), ("closed", closed)):
+            if off:
+                found[name].add(uid)
+    return found
 
 
 async def _split(session: AsyncSession, found: list[Due], now: datetime) -> Dues:
     """Drop what already has a delivery row; split the rest into due and stale."""
     done = await deliveries.existing(session, (d.key for d in found))
     fresh = [d for d in found if d.key not in done]
-    return Dues([d for d in fresh if now - d.due_at <= GRACE], [d for d in fresh if now - d.due_at > GRACE])
+    stale = [d for d in fresh if now - d.due_at > GRACE]
+    return Dues([d for d in fresh if now - d.due_at <= GRACE], stale)
 
 
+def _weekly(rows: Sequence[Any], clock: Moments, kind: str, lag: int = 0) -> list[Due]:
+    """Per enrolment, its latest weekly moment (`lag` days after the kickoff) in weeks 1..n."""
+    found = []
+    for uid, gid, cid, tz, start, _exam, n, at, weekday, deliver, created in rows:
+        hit = clock.latest_weekly(tz, (weekday + lag) % 7, at)
+        if hit is None or hit[0] < created:
+            continue
+        k = ((hit[1] - start).days - lag) // 7 + 1
+        if 1 <= k <= n:
+            found.append(Due(kind, f"{kind}:{uid}:{k}", uid, k, hit[0], deliver, gid, cid))
+    return found
+
+
+def _reachable(found: list[Due], off: set[int], closed: set[int]) -> list[Due]:
+    return [
+        d for d in found if d.user_id not in off and not (d.deliver == "dm" and d.user_id in closed)
+    ]
+
+
+async def due_kickoffs(
+    session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
+) -> Dues:
+    """Each active member's latest weekly kickoff (`remind:<user>:<k>`) not yet delivered.
+
+    `shard_filter` gets the enrolment's guild id (None when enrolled from a DM).
+    """
+    rows = await _active(session, shard_filter)
+    members = await _members(session)
+    found = _reachable(_weekly(rows, Moments(now), "remind"), set(), members["closed"])
+    return await _split(session, found, now)
+
+
+async def due_nudges(
+    session: AsyncSession,
+    content: ContentStore,
+    now: datetime,
+    shard_filter: ShardFilter | None = None,
+) -> Dues:
+    """Mid-week nudges (`nudge:<user>:<k>`, 3 days after the kickoff) for members who have
+    practised less than half of the week's target this ISO week. Stale ones are not checked
+    against practice."""
+    rows = await _active(session, shard_filter)
+    members = await _members(session)
+    found = _weekly(rows, Moments(now), "nudge", NUDGE_DAYS)
+    found = _reachable(found, members["nudges"], members["closed"])
+    dues = await _split(session, found, now)
+    practised = await practice_counts(session, {d.user_id for d in dues.due}, iso_week(now))
+    weeks, total = {r[0]: r[6] for r in rows}, len(content.plan.weeks)
+
+    def target(d: Due) -> int:
+        return sum(content.week(c).target for c in content_weeks(d.week, weeks[d.user_id], total))
+
+    behind = [d for d in dues.due if 2 * practised.get(d.user_id, 0) < target(d)]
+    return Dues(behind, dues.stale)
+
+
+def _plan_end(start: date, exam: date | None, n: int) -> date:
+    """The day after the exam, or the day after the last plan week."""
+    return exam + timedelta(days=1) if exam is not None else start + timedelta(weeks=n)
+
+
+async def due_reports(
+    session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
+) -> Dues:
+    """Weekly DM progress reports (`report:<user>:<ISO week>`) at the kickoff day and time,
+    from enrolment until a week after the plan ends. The week is the member's local one."""
+    rows = await _active(session, shard_filter)
+    members = await _members(session)
+    clock, found, last = Moments(now), [], timedelta(days=7)
+    for uid, gid, cid, tz, start, exam, n, at, weekday, _deliver, created in rows:
+        hit = clock.latest_weekly(tz, weekday, at)
+        if hit is None or hit[0] < created or hit[1] > _plan_end(start, exam, n) + last:
+            continue
+        week, k = iso_week(hit[1]), (hit[1] - start).days // 7 + 1
+        found.append(Due("report", f"report:{uid}:{week}", uid, k, hit[0], "dm", gid, cid, week))
+    return await _split(session, _reachable(found, members["reports"], members["closed"]), now)
+
+
+async def exam_followups(
+    session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
+) -> Dues:
+    """The exam follow-up (`examdone:<user>`): the day after the exam date (or after the
+    last plan week), at the reminder time."""
+    rows = await _active(session, shard_filter)
+    members = await _members(session)
+    clock, found = Moments(now), []
+    for uid, gid, cid, tz, start, exam, n, at, _weekday, deliver, created in rows:
+        end, today = _plan_end(start, exam, n), clock.today(tz)
+        moment = None if today is None or today < end else clock.moment(end, at, tz)
+        if moment is not None and created <= moment <= now:
+            found.append(Due("examdone", f"examdone:{uid}", uid, n, moment, deliver, gid, cid))
+    return await _split(session, _reachable(found, set(), members["closed"]), now)

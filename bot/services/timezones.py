@@ -8,12 +8,18 @@ changes twice a year, so a reminder set with one would drift by an hour.
 from __future__ import annotations
 
 import difflib
+import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.services.errors import InvalidInput
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Shown first by autocomplete: one well-known place per common offset, west to east.
 COMMON = (
@@ -236,3 +242,41 @@ def latest_weekly(now: datetime, tz: ZoneInfo, weekday: int, at: time) -> tuple[
         day -= timedelta(days=7)
         moment = local_moment(day, at, tz)
     return moment, day
+
+
+class Moments:
+    """Local moments for one tick, cached: many rows share a zone, weekday and time.
+
+    Rows with a zone gone from the tz database or a garbled time give None (and a warning)
+    instead of stopping the tick for everyone else.
+    """
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._cache: dict[tuple[object, ...], object] = {}
+
+    def _get(self, key: tuple[object, ...], compute: Callable[[], T]) -> T | None:
+        if key not in self._cache:
+            try:
+                self._cache[key] = compute()
+            except (ValueError, KeyError, OSError, InvalidInput):
+                log.warning("bad timezone or time %r skipped", key[1:], exc_info=True)
+                self._cache[key] = None
+        return self._cache[key]  # type: ignore[return-value]
+
+    def today(self, tz: str) -> date | None:
+        """The local date in `tz`."""
+        return self._get(("today", tz), lambda: self.now.astimezone(ZoneInfo(tz)).date())
+
+    def latest_weekly(self, tz: str, weekday: int, at: str) -> tuple[datetime, date] | None:
+        """`latest_weekly` for a zone name and an "HH:MM" text."""
+        return self._get(
+            ("weekly", tz, weekday, at),
+            lambda: latest_weekly(self.now, ZoneInfo(tz), weekday, parse_time(at)),
+        )
+
+    def moment(self, day: date, at: str, tz: str) -> datetime | None:
+        """`local_moment` for a zone name and an "HH:MM" text."""
+        return self._get(
+            ("at", tz, day, at), lambda: local_moment(day, parse_time(at), ZoneInfo(tz))
+        )

@@ -1,0 +1,185 @@
+"""The progress report: accuracy per domain against the pass line, readiness, trend.
+
+Everything comes from the running totals (ProgressTotal, per member, period and topic) and
+the streak rows; the answers table is never scanned. Accuracies are percentages (0-100),
+like the blueprint's pass estimate. Weeks are ISO weeks in UTC, as in the totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content import ContentStore
+from bot.models import Enrolment, ProgressTotal, Streak
+from bot.services import plan
+from bot.services.periods import ALL, iso_week, shift_week
+
+TREND_WEEKS = 8
+WEAK_MIN_ANSWERS = 3
+SHORT_NAMES = {"lowcode": "Low-code ML"}
+
+
+def percent(correct: int, answered: int) -> float | None:
+    return 100.0 * correct / answered if answered else None
+
+
+@dataclass(frozen=True)
+class DomainStat:
+    id: str
+    name: str
+    short: str  # a chart label
+    weight: int
+    answered: int
+    correct: int
+    accuracy: float | None
+
+
+@dataclass(frozen=True)
+class TopicStat:
+    topic: str  # "domain.subtopic"
+    name: str
+    answered: int
+    correct: int
+    accuracy: float
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    week: str  # "2026-W48"
+    answered: int
+    correct: int
+    accuracy: float | None
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    user_id: int
+    week: str  # this ISO week
+    pass_line: int
+    answered_week: int
+    answered_total: int
+    accuracy: float | None  # overall
+    domains: tuple[DomainStat, ...]  # in blueprint order
+    week_accuracy: float | None
+    last_week_accuracy: float | None
+    accuracy_change: float | None  # this week's minus last week's, in points
+    streak: int  # best current daily streak across guilds
+    plan: str | None  # "Week 5 of 12 — Phase 2: Google Cloud ML services"
+    readiness: float | None  # blueprint-weighted accuracy over domains with enough answers
+    readiness_missing: tuple[str, ...]  # domain ids with too few answers to count
+    weakest: tuple[TopicStat, ...]  # up to three subtopics, weakest first
+    trend: tuple[WeekPoint, ...]  # the last TREND_WEEKS ISO weeks, oldest first
+
+    def domain(self, domain_id: str) -> DomainStat:
+        return next(d for d in self.domains if d.id == domain_id)
+
+
+def short_name(domain_id: str) -> str:
+    return SHORT_NAMES.get(domain_id, domain_id.replace("_", " ").capitalize())
+
+
+async def _totals(
+    session: AsyncSession, user_id: int, periods: list[str]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    rows = await session.execute(
+        select(
+            ProgressTotal.period, ProgressTotal.topic, ProgressTotal.answered, ProgressTotal.correct
+        ).where(ProgressTotal.user_id == user_id, ProgressTotal.period.in_(periods))
+    )
+    return {(period, topic): (answered, correct) for period, topic, answered, correct in rows}
+
+
+async def _plan_label(
+    session: AsyncSession, content: ContentStore, user_id: int, now: datetime
+) -> str | None:
+    row = await session.get(Enrolment, user_id)
+    if row is None or row.status not in (plan.ACTIVE, plan.PAUSED):
+        return None
+    return plan.position(row, plan.local_today(row, now), content).label
+
+
+def readiness(domains: tuple[DomainStat, ...], min_answers: int) -> float | None:
+    """Accuracy weighted like the exam, over the domains with at least `min_answers`."""
+    counted = [d for d in domains if d.answered >= min_answers and d.accuracy is not None]
+    weight = sum(d.weight for d in counted)
+    if not weight:
+        return None
+    return sum(d.weight * (d.accuracy or 0.0) for d in counted) / weight
+
+
+def _weakest(
+    totals: dict[tuple[str, str], tuple[int, int]], content: ContentStore
+) -> tuple[TopicStat, ...]:
+    found = []
+    for (period, topic), (answered, correct) in totals.items():
+        if period != ALL or "." not in topic or answered < WEAK_MIN_ANSWERS:
+            continue
+        try:
+            name = content.subtopic_name(topic)
+        except KeyError:  # a subtopic since removed from the blueprint
+            name = topic
+        found.append(TopicStat(topic, name, answered, correct, 100.0 * correct / answered))
+    found.sort(key=lambda t: (t.accuracy, -t.answered, t.topic))
+    return tuple(found[:3])
+
+
+async def report(
+    session: AsyncSession,
+    content: ContentStore,
+    *,
+    user_id: int,
+    now: datetime,
+    min_answers: int = 10,
+) -> ProgressReport:
+    this_week = iso_week(now)
+    weeks = [shift_week(this_week, -i) for i in range(TREND_WEEKS - 1, -1, -1)]
+    totals = await _totals(session, user_id, [ALL, *weeks])
+
+    def get(period: str, topic: str = "*") -> tuple[int, int, float | None]:
+        answered, correct = totals.get((period, topic), (0, 0))
+        return answered, correct, percent(correct, answered)
+
+    domains = tuple(
+        DomainStat(d.id, d.name, short_name(d.id), d.weight, *get(ALL, d.id))
+        for d in content.blueprint.domains
+    )
+    trend = tuple(WeekPoint(w, *get(w)) for w in weeks)
+    now_acc, last_acc = trend[-1].accuracy, trend[-2].accuracy
+    change = None if now_acc is None or last_acc is None else now_acc - last_acc
+    streak = await session.scalar(select(func.max(Streak.current)).where(Streak.user_id == user_id))
+    answered, _, accuracy = get(ALL)
+    return ProgressReport(
+        user_id=user_id,
+        week=this_week,
+        pass_line=content.blueprint.exam.pass_estimate,
+        answered_week=get(this_week)[0],
+        answered_total=answered,
+        accuracy=accuracy,
+        domains=domains,
+        week_accuracy=now_acc,
+        last_week_accuracy=last_acc,
+        accuracy_change=change,
+        streak=streak or 0,
+        plan=await _plan_label(session, content, user_id, now),
+        readiness=readiness(domains, min_answers),
+        readiness_missing=tuple(d.id for d in domains if d.answered < min_answers),
+        weakest=_weakest(totals, content),
+        trend=trend,
+    )
+
+
+async def practice_this_week(session: AsyncSession, user_id: int, now: datetime) -> int:
+    """Answers this ISO week (what the plan's weekly target measures)."""
+    row = await session.get(ProgressTotal, (user_id, iso_week(now), "*"))
+    return row.answered if row is not None else 0
+
+
+def weak_domains(report: ProgressReport, threshold: float | None = None) -> list[str]:
+    """Domain ids answered at least once and below `threshold` (the pass line), weakest first."""
+    line = report.pass_line if threshold is None else threshold
+    weak = [d for d in report.domains if d.accuracy is not None and d.accuracy < line]
+    return [d.id for d in sorted(weak, key=lambda d: (d.accuracy or 0.0, d.id))]
