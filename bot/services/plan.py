@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import String, case, cast, delete, null, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import ContentStore, PlanWeek
@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 PLAN_WEEKS = 12
 MIN_WEEKS, MAX_WEEKS = 2, 52
 GRACE = timedelta(hours=24)
+WINDOW = timedelta(days=8)  # the latest weekly moment is at most 7 days old
 NUDGE_DAYS = 3
 DEFAULT_REMINDER = "09:00"
 ACTIVE, PAUSED, FINISHED, STOPPED = "active", "paused", "finished", "stopped"
@@ -187,6 +188,8 @@ async def enrol(
     if not today - timedelta(weeks=MAX_WEEKS) <= start <= today + timedelta(weeks=MAX_WEEKS):
         raise InvalidInput("The start date must be within a year of today.")
     weeks = fit_weeks(start, exam_date, today, len(content.plan.weeks))
+    if start + timedelta(weeks=weeks) <= today:
+        raise InvalidInput("With that start date the whole plan would be over already.")
     day = start.weekday() if reminder_day is None else reminder_day
     if not 0 <= day <= 6:
         raise InvalidInput("The reminder day must be a weekday from Monday (0) to Sunday (6).")
@@ -285,13 +288,12 @@ async def practice_counts(
                 ProgressTotal.topic == "*",
             )
         )
-        found.update(dict(rows.tuples().all()))
+        found.update(dict(rows.all()))
     return found
 
 
 # -- what is due (the scheduler's ticks) -----------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Due:
+class Due(NamedTuple):
     kind: str  # remind | nudge | report | examdone
     key: str
     user_id: int
@@ -308,78 +310,195 @@ class Dues(NamedTuple):
     stale: list[Due]  # missed by more than GRACE: record as skipped, and log
 
 
+# Zone, weekday and time come as one string, the key of the per-tick moment cache; dates
+# come raw (strings on SQLite) and are parsed once per distinct value.
+_SCHEDULE = Enrolment.timezone + "|" + cast(Enrolment.reminder_day, String) + "|"
 _COLUMNS = (
-    *(Enrolment.user_id, Enrolment.guild_id, Enrolment.channel_id, Enrolment.timezone),
-    *(Enrolment.start_date, Enrolment.exam_date, Enrolment.weeks, Enrolment.reminder_time),
-    *(Enrolment.reminder_day, Enrolment.deliver, Enrolment.created_at),
+    *(Enrolment.user_id, Enrolment.guild_id, Enrolment.channel_id, Enrolment.deliver),
+    *(_SCHEDULE + Enrolment.reminder_time, Enrolment.weeks),
+    *(type_coerce(Enrolment.start_date, String), type_coerce(Enrolment.exam_date, String)),
 )
+STATUSES = ("claimed", "sent", "failed", "skipped")  # every Delivery status
+KINDS = ("remind", "nudge", "report", "examdone")
+Hit = tuple[datetime, int, str]  # a moment, the ordinal of its local date, that date's ISO week
 
 
-async def _active(session: AsyncSession, shard_filter: ShardFilter | None) -> Sequence[Any]:
-    rows = (await session.execute(select(*_COLUMNS).where(Enrolment.status == ACTIVE))).all()
-    return rows if shard_filter is None else [r for r in rows if shard_filter(r[1])]
+class _Tick:
+    """One tick's rows, with what they share computed once: moments per schedule (zone,
+    weekday and time) and day numbers per date value."""
 
+    def __init__(self, now: datetime, rows: Sequence[Any]) -> None:
+        self.now, self.rows, self.moments = now, rows, Moments(now)
+        self.days = {
+            raw: _day(raw).toordinal()
+            for raw in {r[6] for r in rows} | {r[7] for r in rows}
+            if raw is not None
+        }
+        self.schedules = {r[4] for r in rows}
 
-async def _members(session: AsyncSession) -> dict[str, set[int]]:
-    """Members who turned reports or nudges off, or whose DMs are closed (only those rows
-    are read: without a Member row every preference is on)."""
-    found: dict[str, set[int]] = {"reports": set(), "nudges": set(), "closed": set()}
-    rows = await session.execute(
-        select(
-            Member.user_id, Member.reports_enabled, Member.nudges_enabled, Member.dms_closed
-        ).where(
-            or_(
-                Member.reports_enabled.is_(False),
-                Member.nudges_enabled.is_(False),
-                Member.dms_closed.is_(True),
+    def hits(self, lag: int) -> dict[str, Hit | None]:
+        """schedule → its last moment at or before now, on its weekday + `lag` days."""
+        found: dict[str, Hit | None] = {}
+        for schedule in self.schedules:
+            tz, weekday, at = schedule.split("|")
+            hit = self.moments.latest_weekly(tz, (int(weekday) + lag) % 7, at)
+            found[schedule] = (
+                None if hit is None else (hit[0], hit[1].toordinal(), iso_week(hit[1]))
             )
-        )
-    )
-    for uid, reports, nudges, closed in rows:
-        for name, off in (("reports", not reports), ("nudges", not nudges), ("closed", closed)):
-            if off:
+        return found
+
+
+def _day(raw: Any) -> date:
+    return raw if isinstance(raw, date) else date.fromisoformat(raw)
+
+
+def _weekly(tick: _Tick, kind: str, done: set[str], lag: int = 0) -> list[Due]:
+    """Per enrolment, its latest weekly moment (`lag` days after the kickoff) in weeks 1..n,
+    unless its key is in `done`."""
+    found, hits, days = [], tick.hits(lag), tick.days
+    for uid, gid, cid, deliver, schedule, n, start, _exam, created in tick.rows:
+        hit = hits[schedule]
+        if hit is None or (created is not None and hit[0] < created):
+            continue
+        k = (hit[1] - days[start] - lag) // 7 + 1
+        if 1 <= k <= n and (key := f"{kind}:{uid}:{k}") not in done:
+            found.append(Due(kind, key, uid, k, hit[0], deliver, gid, cid))
+    return found
+
+
+def _reports(tick: _Tick, done: set[str]) -> list[Due]:
+    """Weekly reports from enrolment until a week after the plan ends (see `_plan_end`)."""
+    found, hits, days = [], tick.hits(0), tick.days
+    for uid, gid, cid, _deliver, schedule, n, start, exam, created in tick.rows:
+        hit = hits[schedule]
+        if hit is None or (created is not None and hit[0] < created):
+            continue
+        end = days[exam] + 1 if exam is not None else days[start] + 7 * n
+        if hit[1] <= end + 7 and (key := f"report:{uid}:{hit[2]}") not in done:
+            k = (hit[1] - days[start]) // 7 + 1
+            found.append(Due("report", key, uid, k, hit[0], "dm", gid, cid, hit[2]))
+    return found
+
+
+def _plan_end(start: date, exam: date | None, n: int) -> date:
+    """The day after the exam, or the day after the last plan week."""
+    return exam + timedelta(days=1) if exam is not None else start + timedelta(weeks=n)
+
+
+def _followups(tick: _Tick) -> list[Due]:
+    found = []
+    for uid, gid, cid, deliver, schedule, n, start, exam, _created in tick.rows:
+        tz, _, at = schedule.split("|")
+        end = _plan_end(_day(start), None if exam is None else _day(exam), n)
+        today = tick.moments.today(tz)
+        moment = None if today is None or today < end else tick.moments.moment(end, at, tz)
+        if moment is not None and moment <= tick.now:  # after the enrolment: see `enrol`
+            found.append(Due("examdone", f"examdone:{uid}", uid, n, moment, deliver, gid, cid))
+    return found
+
+
+async def _read(session: AsyncSession, now: datetime, shard_filter: ShardFilter | None) -> _Tick:
+    """The one query: active enrolments (created_at only when recent, else None)."""
+    since = now - WINDOW
+    created = case((Enrolment.created_at >= since, Enrolment.created_at), else_=null())
+    query = select(*_COLUMNS, created).where(Enrolment.status == ACTIVE)
+    rows: Sequence[Any] = (await session.execute(query)).all()
+    if shard_filter is not None:
+        rows = [r for r in rows if shard_filter(r[1])]
+    return _Tick(now, rows)
+
+
+async def _opted_out(session: AsyncSession) -> dict[str, set[int]]:
+    """Members with nudges or reports off, or DMs closed: only those rows are read (without
+    a Member row everything is on)."""
+    found: dict[str, set[int]] = {"nudge": set(), "report": set(), "closed": set()}
+    cols = (Member.user_id, Member.nudges_enabled, Member.reports_enabled, Member.dms_closed)
+    where = (Member.nudges_enabled.is_(False), Member.reports_enabled.is_(False))
+    for uid, nudges, reports, closed in await session.execute(
+        select(*cols).where(or_(*where, Member.dms_closed.is_(True)))
+    ):
+        for name, flag in (("nudge", not nudges), ("report", not reports), ("closed", closed)):
+            if flag:
                 found[name].add(uid)
     return found
 
 
+async def _recent(session: AsyncSession, kind: str, now: datetime) -> set[str]:
+    """Keys of `kind` claimed within WINDOW, in one range read of the status index.
+
+    That holds every key of the latest weekly moment (claimed after it, and it is at most
+    7 days old); older ones (from before a pause) are looked up key by key in `_split`.
+    """
+    if kind == "examdone":
+        return set()
+    query = select(Delivery.key).where(
+        Delivery.status.in_(STATUSES),
+        Delivery.claimed_at >= now - WINDOW,
+        Delivery.key.startswith(f"{kind}:", autoescape=True),
+    )
+    return set(await session.scalars(query))
+
+
 async def _split(session: AsyncSession, found: list[Due], now: datetime) -> Dues:
     """Drop what already has a delivery row; split the rest into due and stale."""
-    done = await deliveries.existing(session, (d.key for d in found))
+    done = await deliveries.existing(session, [d.key for d in found])
     fresh = [d for d in found if d.key not in done]
     stale = [d for d in fresh if now - d.due_at > GRACE]
     return Dues([d for d in fresh if now - d.due_at <= GRACE], stale)
 
 
-def _weekly(rows: Sequence[Any], clock: Moments, kind: str, lag: int = 0) -> list[Due]:
-    """Per enrolment, its latest weekly moment (`lag` days after the kickoff) in weeks 1..n."""
-    found = []
-    for uid, gid, cid, tz, start, _exam, n, at, weekday, deliver, created in rows:
-        hit = clock.latest_weekly(tz, (weekday + lag) % 7, at)
-        if hit is None or hit[0] < created:
-            continue
-        k = ((hit[1] - start).days - lag) // 7 + 1
-        if 1 <= k <= n:
-            found.append(Due(kind, f"{kind}:{uid}:{k}", uid, k, hit[0], deliver, gid, cid))
+async def _behind(session: AsyncSession, content: ContentStore, tick: _Tick, dues: Dues) -> Dues:
+    """Keep the nudges of members below half of their week's target (this ISO week)."""
+    practised = await practice_counts(session, {d.user_id for d in dues.due}, iso_week(tick.now))
+    weeks, total = {r[0]: r[5] for r in tick.rows}, len(content.plan.weeks)
+
+    def target(d: Due) -> int:
+        return sum(content.week(c).target for c in content_weeks(d.week, weeks[d.user_id], total))
+
+    return Dues([d for d in dues.due if 2 * practised.get(d.user_id, 0) < target(d)], dues.stale)
+
+
+def _candidates(tick: _Tick, kind: str, done: set[str]) -> list[Due]:
+    if kind == "remind":
+        return _weekly(tick, "remind", done)
+    if kind == "nudge":
+        return _weekly(tick, "nudge", done, NUDGE_DAYS)
+    return _reports(tick, done) if kind == "report" else _followups(tick)
+
+
+async def due(
+    session: AsyncSession,
+    content: ContentStore | None,
+    now: datetime,
+    *,
+    kinds: Iterable[str] = KINDS,
+    shard_filter: ShardFilter | None = None,
+) -> dict[str, Dues]:
+    """Everything the plan tick may send, by kind, from ONE read of the active enrolments.
+
+    `shard_filter` gets the enrolment's guild id (None when enrolled from a DM). Nudges
+    need `content` (the week's target).
+    """
+    tick, members = await _read(session, now, shard_filter), await _opted_out(session)
+    closed, found = members["closed"], {}
+    for kind in kinds:
+        cands = _candidates(tick, kind, await _recent(session, kind, now))
+        off = members.get(kind, set())
+        cands = [d for d in cands if d.user_id not in off]
+        if closed:
+            cands = [d for d in cands if d.deliver != "dm" or d.user_id not in closed]
+        found[kind] = await _split(session, cands, now)
+        if kind == "nudge":
+            assert content is not None, "nudges need the content store"
+            found[kind] = await _behind(session, content, tick, found[kind])
     return found
-
-
-def _reachable(found: list[Due], off: set[int], closed: set[int]) -> list[Due]:
-    return [
-        d for d in found if d.user_id not in off and not (d.deliver == "dm" and d.user_id in closed)
-    ]
 
 
 async def due_kickoffs(
     session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
 ) -> Dues:
-    """Each active member's latest weekly kickoff (`remind:<user>:<k>`) not yet delivered.
-
-    `shard_filter` gets the enrolment's guild id (None when enrolled from a DM).
-    """
-    rows = await _active(session, shard_filter)
-    members = await _members(session)
-    found = _reachable(_weekly(rows, Moments(now), "remind"), set(), members["closed"])
-    return await _split(session, found, now)
+    """Each active member's latest weekly kickoff (`remind:<user>:<k>`) not yet delivered."""
+    return (await due(session, None, now, kinds=["remind"], shard_filter=shard_filter))["remind"]
 
 
 async def due_nudges(
@@ -388,57 +507,23 @@ async def due_nudges(
     now: datetime,
     shard_filter: ShardFilter | None = None,
 ) -> Dues:
-    """Mid-week nudges (`nudge:<user>:<k>`, 3 days after the kickoff) for members who have
-    practised less than half of the week's target this ISO week. Stale ones are not checked
-    against practice."""
-    rows = await _active(session, shard_filter)
-    members = await _members(session)
-    found = _weekly(rows, Moments(now), "nudge", NUDGE_DAYS)
-    found = _reachable(found, members["nudges"], members["closed"])
-    dues = await _split(session, found, now)
-    practised = await practice_counts(session, {d.user_id for d in dues.due}, iso_week(now))
-    weeks, total = {r[0]: r[6] for r in rows}, len(content.plan.weeks)
-
-    def target(d: Due) -> int:
-        return sum(content.week(c).target for c in content_weeks(d.week, weeks[d.user_id], total))
-
-    behind = [d for d in dues.due if 2 * practised.get(d.user_id, 0) < target(d)]
-    return Dues(behind, dues.stale)
-
-
-def _plan_end(start: date, exam: date | None, n: int) -> date:
-    """The day after the exam, or the day after the last plan week."""
-    return exam + timedelta(days=1) if exam is not None else start + timedelta(weeks=n)
+    """Mid-week nudges (`nudge:<user>:<k>`, 3 days after the kickoff) for members below half
+    of the week's target; stale ones are not checked against practice."""
+    return (await due(session, content, now, kinds=["nudge"], shard_filter=shard_filter))["nudge"]
 
 
 async def due_reports(
     session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
 ) -> Dues:
-    """Weekly DM progress reports (`report:<user>:<ISO week>`) at the kickoff day and time,
-    from enrolment until a week after the plan ends. The week is the member's local one."""
-    rows = await _active(session, shard_filter)
-    members = await _members(session)
-    clock, found, last = Moments(now), [], timedelta(days=7)
-    for uid, gid, cid, tz, start, exam, n, at, weekday, _deliver, created in rows:
-        hit = clock.latest_weekly(tz, weekday, at)
-        if hit is None or hit[0] < created or hit[1] > _plan_end(start, exam, n) + last:
-            continue
-        week, k = iso_week(hit[1]), (hit[1] - start).days // 7 + 1
-        found.append(Due("report", f"report:{uid}:{week}", uid, k, hit[0], "dm", gid, cid, week))
-    return await _split(session, _reachable(found, members["reports"], members["closed"]), now)
+    """Weekly DM reports (`report:<user>:<local ISO week>`) at the kickoff day and time,
+    from enrolment until a week after the plan ends."""
+    return (await due(session, None, now, kinds=["report"], shard_filter=shard_filter))["report"]
 
 
 async def exam_followups(
     session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
 ) -> Dues:
-    """The exam follow-up (`examdone:<user>`): the day after the exam date (or after the
-    last plan week), at the reminder time."""
-    rows = await _active(session, shard_filter)
-    members = await _members(session)
-    clock, found = Moments(now), []
-    for uid, gid, cid, tz, start, exam, n, at, _weekday, deliver, created in rows:
-        end, today = _plan_end(start, exam, n), clock.today(tz)
-        moment = None if today is None or today < end else clock.moment(end, at, tz)
-        if moment is not None and created <= moment <= now:
-            found.append(Due("examdone", f"examdone:{uid}", uid, n, moment, deliver, gid, cid))
-    return await _split(session, _reachable(found, set(), members["closed"]), now)
+    """`examdone:<user>`: the day after the exam date (or after the last plan week), at the
+    reminder time."""
+    kinds = ["examdone"]
+    return (await due(session, None, now, kinds=kinds, shard_filter=shard_filter))["examdone"]

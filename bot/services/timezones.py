@@ -198,11 +198,6 @@ def format_time(at: time) -> str:
     return f"{at.hour:02d}:{at.minute:02d}"
 
 
-def _exists(naive: datetime, tz: ZoneInfo) -> bool:
-    aware = naive.replace(tzinfo=tz)
-    return aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == naive
-
-
 def local_moment(day: date, at: time, tz: ZoneInfo) -> datetime:
     """`day` at `at` in `tz`, as an aware UTC datetime.
 
@@ -211,8 +206,9 @@ def local_moment(day: date, at: time, tz: ZoneInfo) -> datetime:
     occurrence. So a daily or weekly reminder is never skipped and never doubled.
     """
     naive = datetime.combine(day, at.replace(tzinfo=None, fold=0))
-    if _exists(naive, tz):
-        return naive.replace(tzinfo=tz).astimezone(UTC)
+    moment = naive.replace(tzinfo=tz).astimezone(UTC)
+    if moment.astimezone(tz).replace(tzinfo=None) == naive:  # it exists
+        return moment
     # In a gap: the transition lies between the two readings of the wall time; find it.
     lo = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
     hi = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
@@ -266,17 +262,27 @@ class Moments:
 
     def today(self, tz: str) -> date | None:
         """The local date in `tz`."""
-        return self._get(("today", tz), lambda: self.now.astimezone(ZoneInfo(tz)).date())
+        return self._get(("today", tz), lambda: self.now.astimezone(zone(tz)).date())
 
     def latest_weekly(self, tz: str, weekday: int, at: str) -> tuple[datetime, date] | None:
         """`latest_weekly` for a zone name and an "HH:MM" text."""
         return self._get(
             ("weekly", tz, weekday, at),
-            lambda: latest_weekly(self.now, ZoneInfo(tz), weekday, parse_time(at)),
+            lambda: latest_weekly(self.now, zone(tz), weekday, clock_time(at)),
         )
 
     def moment(self, day: date, at: str, tz: str) -> datetime | None:
         """`local_moment` for a zone name and an "HH:MM" text."""
-        return self._get(
-            ("at", tz, day, at), lambda: local_moment(day, parse_time(at), ZoneInfo(tz))
-        )
+        return self._get(("at", tz, day, at), lambda: local_moment(day, clock_time(at), zone(tz)))
+
+
+@cache
+def zone(name: str) -> ZoneInfo:
+    """A stored zone name's ZoneInfo, kept (zoneinfo's own cache holds only a few)."""
+    return ZoneInfo(name)
+
+
+@cache
+def clock_time(text: str) -> time:
+    """A stored "HH:MM" as a time (validated on the way in by `parse_time`)."""
+    return parse_time(text)

@@ -30,12 +30,14 @@ def _bot(interaction: discord.Interaction) -> StudyBot:
     return bot
 
 
-async def show_step(interaction: discord.Interaction, step: quiz.Step, *, edit: bool) -> None:
+async def show_step(
+    interaction: discord.Interaction, step: quiz.Step, *, edit: bool, note: str | None = None
+) -> None:
     embed, view = render.quiz_question(_bot(interaction).content, step)
     if edit:
         await interaction.response.edit_message(embed=embed, view=view)
     else:
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        await interaction.response.send_message(note, embed=embed, view=view, ephemeral=True)
 
 
 async def submit(
@@ -202,11 +204,8 @@ class QuizCog(commands.Cog):
                 now=self.bot.now(),
                 rng=random.Random(),
             )
-        await show_step(interaction, step, edit=False)
-        if abandoned:
-            await interaction.followup.send(
-                "Your previous quiz was closed as abandoned.", ephemeral=True
-            )
+        note = "Your previous quiz was closed (recorded as abandoned)." if abandoned else None
+        await show_step(interaction, step, edit=False, note=note)
 
     @app_commands.command(name="review")
     async def review_command(self, interaction: discord.Interaction) -> None:

@@ -1,0 +1,91 @@
+"""/leaderboard: the guild's top 10 by points, public."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import StudyBot
+from bot.services import leaderboard
+from bot.services.errors import InvalidInput
+from bot.ui import BRAND, DESCRIPTION_MAX, truncate
+from cogs.practice.quiz import DOMAIN_CHOICES
+
+MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+
+
+def row_line(row: leaderboard.Row) -> str:
+    accuracy = f"{row.accuracy:.0f}%" if row.accuracy is not None else "–"
+    streak = f" · 🔥{row.streak}" if row.streak else ""
+    return (
+        f"{MEDALS.get(row.rank, f'**{row.rank}.**')} <@{row.user_id}> — **{row.points}** "
+        f"pts · {accuracy} of {row.answered}{streak}"
+    )
+
+
+def board_embed(bot: StudyBot, board: leaderboard.Board, title: str) -> discord.Embed:
+    lines = [row_line(r) for r in board.top] or [
+        "No points yet: answer `/quiz` or the daily drop to get on the board."
+    ]
+    if board.caller is not None:
+        lines += ["…", row_line(board.caller)]
+    embed = discord.Embed(
+        title=title, description=truncate("\n".join(lines), DESCRIPTION_MAX), colour=BRAND
+    )
+    embed.set_footer(
+        text=f"Accuracy shows from {leaderboard.MIN_FOR_ACCURACY} answers. "
+        "Daily right 10, daily answered 2, practice right 1 (once a week "
+        "per question)."
+    )
+    return embed
+
+
+class LeaderboardCog(commands.Cog):
+    """Who is practising most in this server."""
+
+    def __init__(self, bot: StudyBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="leaderboard")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        period="This week, this month or all time",
+        domain="Only points from one domain",
+        weeks_ago="With period week: 1 is last week, 2 the week before …",
+    )
+    @app_commands.choices(
+        period=[app_commands.Choice(name=p, value=p) for p in leaderboard.PERIODS],
+        domain=[c for c in DOMAIN_CHOICES if c.value != "mixed"],
+    )
+    async def leaderboard_command(
+        self,
+        interaction: discord.Interaction,
+        period: app_commands.Choice[str] | None = None,
+        domain: app_commands.Choice[str] | None = None,
+        weeks_ago: app_commands.Range[int, 0, 52] = 0,
+    ) -> None:
+        """The server's top 10 by points, with accuracy and streaks."""
+        assert interaction.guild_id is not None
+        chosen = period.value if period else "week"
+        if weeks_ago and chosen != "week":
+            raise InvalidInput("weeks_ago only works with period: week.")
+        key = leaderboard.period_key(chosen, self.bot.now(), weeks_ago)
+        async with self.bot.db.read() as session:
+            board = await leaderboard.board(
+                session,
+                guild_id=interaction.guild_id,
+                key=key,
+                domain=domain.value if domain else "*",
+                caller_id=interaction.user.id,
+            )
+        scope = f" · {domain.name}" if domain else ""
+        label = {"all": "All time", "week": f"Week {key}", "month": f"Month {key}"}[chosen]
+        embed = board_embed(self.bot, board, f"Leaderboard · {label}{scope}")
+        await interaction.response.send_message(
+            embed=embed, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+
+async def setup(bot: StudyBot) -> None:
+    await bot.add_cog(LeaderboardCog(bot))
