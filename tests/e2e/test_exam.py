@@ -1,0 +1,118 @@
+"""/exam end to end: a 25-question exam submitted, and one closed by the scheduler."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.app import StudyBot
+from bot.content import ContentStore, Question
+from bot.models import Answer, PracticeSession
+from tests.e2e.conftest import Clock, World
+from tests.emulator import DiscordEmulator, Message
+
+
+def shown(content: ContentStore, message: Message) -> Question:
+    """The question an exam page shows (found by its stem: the footer shows progress)."""
+    description = message.embeds[0]["description"]
+    return next(q for q in content.questions.values() if description.startswith(q.stem[:80]))
+
+
+async def click(emu: DiscordEmulator, world: World, message: Message, prefix: str,
+                suffix: str = "") -> Message:
+    button = next(b for b in message.buttons()
+                  if b["custom_id"].startswith(prefix) and b["custom_id"].endswith(suffix))
+    result = await emu.click(world.alice, message, button["custom_id"])
+    assert result.type == 7, result.content
+    assert result.message is not None
+    return result.message
+
+
+async def test_half_exam_answered_marked_and_submitted(
+    emulator: DiscordEmulator, world: World, bot: StudyBot, content: ContentStore
+) -> None:
+    start = await emulator.slash(world.alice, world.channel, "exam", {"length": "half"})
+    assert start.ephemeral
+    message = start.message
+    assert message is not None
+    assert message.embeds[0]["title"] == "Mock exam · question 1 of 25"
+    for position in range(25):
+        q = shown(content, message)
+        if position < 20:  # answer 20 right (every pick of a multiple select); skip 5
+            for letter in q.answer:
+                message = await click(emulator, world, message, "exam:p:", f":{letter}")
+            fields = {f["name"]: f["value"] for f in message.embeds[0]["fields"]}
+            assert fields["Your pick"] == ", ".join(sorted(q.answer))
+            assert not any(f["name"].startswith("Answer") for f in message.embeds[0]["fields"])
+        if position == 3:
+            message = await click(emulator, world, message, "exam:k:")
+        if position < 24:
+            message = await click(emulator, world, message, "exam:g:", ":next")
+    assert "marked: 4" in message.embeds[0]["footer"]["text"]
+    back = await click(emulator, world, message, "exam:g:", ":prev")
+    assert back.embeds[0]["title"] == "Mock exam · question 24 of 25"
+
+    confirm = await click(emulator, world, back, "exam:s:")
+    assert confirm.embeds[0]["title"] == "Submit the exam?"
+    assert "20 of 25" in confirm.embeds[0]["description"]
+    assert "5 unanswered" in confirm.embeds[0]["description"]
+    result = await click(emulator, world, confirm, "exam:c:")
+    assert result.embeds[0]["title"] == "Mock exam: 20/25 (80%) — PASS"
+    assert result.embeds[0]["fields"][0]["name"] == "By domain (target 70%)"
+    review = await click(emulator, world, result, "exam:w:")
+    assert review.embeds[0]["title"].startswith("Wrong answer 1 of 5")
+    names = [f["name"] for f in review.embeds[0]["fields"]]
+    assert names[0] == "You picked"
+    assert names[1].startswith("Answer:")
+    async with bot.db.read() as session:
+        practice = await session.scalar(select(PracticeSession))
+        answers = await session.scalar(select(func.count()).select_from(Answer))
+    assert practice is not None
+    assert (practice.status, practice.correct, practice.result_delivered) == ("finished", 20,
+                                                                              True)
+    assert answers == 20
+    emulator.assert_clean()
+
+
+async def test_exam_closed_by_the_scheduler_sends_the_result_by_dm(
+    emulator: DiscordEmulator, world: World, bot: StudyBot, content: ContentStore,
+    clock: Clock,
+) -> None:
+    start = await emulator.slash(world.alice, world.channel, "exam", {"length": "half"})
+    assert start.message is not None
+    q = shown(content, start.message)
+    for letter in q.answer:
+        await click(emulator, world, start.message, "exam:p:", f":{letter}")
+    cog = bot.get_cog("ExamCog")
+    assert cog is not None  # (extensions load their own module objects)
+    assert await cog.close_expired(clock.advance(minutes=59)) == 0
+    assert await cog.close_expired(clock.advance(minutes=2)) == 1
+    assert await cog.close_expired(clock.advance(minutes=1)) == 0  # graded once
+    dms = emulator.dms(world.alice)
+    assert len(dms) == 1
+    assert dms[0].embeds[0]["title"] == "Mock exam: 1/25 (4%) — NOT YET"
+    assert "Time ran out" in dms[0].embeds[0]["description"]
+    late = await emulator.click(world.alice, start.message, start.message.buttons()[0]["custom_id"])
+    assert "This exam is over" in late.content
+    async with bot.db.read() as session:
+        practice = await session.scalar(select(PracticeSession))
+    assert practice is not None
+    assert (practice.status, practice.result_delivered) == ("expired", True)
+    emulator.assert_clean()
+
+
+async def test_exam_timeout_with_closed_dms_is_recorded(
+    emulator: DiscordEmulator, world: World, bot: StudyBot, clock: Clock
+) -> None:
+    emulator.set_dms_closed(world.alice)
+    await emulator.slash(world.alice, world.channel, "exam", {"length": "half"})
+    cog = bot.get_cog("ExamCog")
+    assert cog is not None  # (extensions load their own module objects)
+    assert await cog.close_expired(clock.now + timedelta(hours=2)) == 1
+    assert emulator.dms(world.alice) == []
+    async with bot.db.read() as session:
+        practice = await session.scalar(select(PracticeSession))
+    assert practice is not None
+    assert (practice.status, practice.result_delivered) == ("expired", False)
+    emulator.assert_clean()
