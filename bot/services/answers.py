@@ -9,8 +9,8 @@ DAILY_CORRECT when right and DAILY_WRONG when answered wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table, select

@@ -266,14 +266,36 @@ class Moments:
 
     def latest_weekly(self, tz: str, weekday: int, at: str) -> tuple[datetime, date] | None:
         """`latest_weekly` for a zone name and an "HH:MM" text."""
-        return self._get(
-            ("weekly", tz, weekday, at),
-            lambda: latest_weekly(self.now, zone(tz), weekday, clock_time(at)),
-        )
+        today = self.today(tz)
+        if today is None:
+            return None
+        day = today - timedelta(days=(today.weekday() - weekday) % 7)
+        moment = self.moment(day, at, tz)
+        if moment is not None and moment > self.now:
+            day -= timedelta(days=7)
+            moment = self.moment(day, at, tz)
+        return None if moment is None else (moment, day)
 
     def moment(self, day: date, at: str, tz: str) -> datetime | None:
-        """`local_moment` for a zone name and an "HH:MM" text."""
+        """`local_moment` for a zone name and an "HH:MM" text.
+
+        On a day without a DST change (nearly all), plain arithmetic with the day's offset.
+        """
+        offset = self._get(("offset", tz, day), lambda: _steady_offset(day, zone(tz)))
+        if offset is not None:
+            clock = self._get(("time", at), lambda: clock_time(at))
+            if clock is None:
+                return None
+            return (datetime.combine(day, clock) - offset).replace(tzinfo=UTC)
         return self._get(("at", tz, day, at), lambda: local_moment(day, clock_time(at), zone(tz)))
+
+
+def _steady_offset(day: date, tz: ZoneInfo) -> timedelta | None:
+    """The UTC offset of `day` in `tz` when it holds all day long, else None."""
+    start = datetime.combine(day, time())
+    ends = (start, start + timedelta(days=1))
+    offsets = {end.replace(tzinfo=tz, fold=fold).utcoffset() for end in ends for fold in (0, 1)}
+    return offsets.pop() if len(offsets) == 1 else None
 
 
 @cache

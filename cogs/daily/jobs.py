@@ -97,9 +97,7 @@ class DailyJobs:
         embed, view = render.reveal_message(self.bot.content, stats)
         drop = stats.drop
         assert drop.message_id is not None
-        message = self.bot.get_partial_messageable(drop.channel_id).get_partial_message(
-            drop.message_id
-        )
+        message = self.drop_message(drop)
         error, thread_id = None, None
         try:
             async with self.bot.limiter:
@@ -113,6 +111,11 @@ class DailyJobs:
             await daily.revealed(session, drop_id, now, thread_id=thread_id, error=error)
         return error is None
 
+    def drop_message(self, drop: daily.DailyDrop) -> discord.PartialMessage:
+        assert drop.message_id is not None
+        channel = self.bot.get_partial_messageable(drop.channel_id, guild_id=drop.guild_id)
+        return channel.get_partial_message(drop.message_id)
+
     async def _open_thread(
         self, message: discord.PartialMessage, drop: daily.DailyDrop
     ) -> int | None:
@@ -122,8 +125,8 @@ class DailyJobs:
                     name=f"Discuss: {drop.question_id} ({drop.local_date:%d %b})",
                     auto_archive_duration=1440,
                 )
-        except discord.HTTPException as exc:
-            log.info("no discussion thread for drop %s (%s)", drop.id, exc.code)
+        except (discord.HTTPException, ValueError) as exc:
+            log.info("no discussion thread for drop %s (%s)", drop.id, exc)
             return None
         return thread.id
 
@@ -134,9 +137,7 @@ class DailyJobs:
         for drop in drops:
             embed, view = render.drop_message(self.bot.content, drop, answered=drop.answers)
             assert drop.message_id is not None
-            message = self.bot.get_partial_messageable(drop.channel_id).get_partial_message(
-                drop.message_id
-            )
+            message = self.drop_message(drop)
             try:
                 async with self.bot.limiter:
                     await message.edit(embed=embed, view=view)

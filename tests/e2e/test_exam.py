@@ -19,10 +19,14 @@ def shown(content: ContentStore, message: Message) -> Question:
     return next(q for q in content.questions.values() if description.startswith(q.stem[:80]))
 
 
-async def click(emu: DiscordEmulator, world: World, message: Message, prefix: str,
-                suffix: str = "") -> Message:
-    button = next(b for b in message.buttons()
-                  if b["custom_id"].startswith(prefix) and b["custom_id"].endswith(suffix))
+async def click(
+    emu: DiscordEmulator, world: World, message: Message, prefix: str, suffix: str = ""
+) -> Message:
+    button = next(
+        b
+        for b in message.buttons()
+        if b["custom_id"].startswith(prefix) and b["custom_id"].endswith(suffix)
+    )
     result = await emu.click(world.alice, message, button["custom_id"])
     assert result.type == 7, result.content
     assert result.message is not None
@@ -69,14 +73,16 @@ async def test_half_exam_answered_marked_and_submitted(
         practice = await session.scalar(select(PracticeSession))
         answers = await session.scalar(select(func.count()).select_from(Answer))
     assert practice is not None
-    assert (practice.status, practice.correct, practice.result_delivered) == ("finished", 20,
-                                                                              True)
+    assert (practice.status, practice.correct, practice.result_delivered) == ("finished", 20, True)
     assert answers == 20
     emulator.assert_clean()
 
 
 async def test_exam_closed_by_the_scheduler_sends_the_result_by_dm(
-    emulator: DiscordEmulator, world: World, bot: StudyBot, content: ContentStore,
+    emulator: DiscordEmulator,
+    world: World,
+    bot: StudyBot,
+    content: ContentStore,
     clock: Clock,
 ) -> None:
     start = await emulator.slash(world.alice, world.channel, "exam", {"length": "half"})

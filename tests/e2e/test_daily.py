@@ -1,0 +1,163 @@
+"""Daily drops and the leaderboard end to end."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.content import ContentStore, Question
+from bot.models import DailyAnswer, DailyDrop, GuildSettings
+from tests.e2e.conftest import Clock, Runner, World
+from tests.emulator import DiscordEmulator, Message
+
+
+def drop_question(content: ContentStore, message: Message) -> Question:
+    footer = message.embeds[0]["footer"]["text"]
+    return content.questions[footer.rsplit("· ", 1)[-1].strip()]
+
+
+def wrong(q: Question) -> str:
+    other = next(x for x in q.letters if x not in q.answer)
+    return "".join(sorted((*q.answer[:q.choose - 1], other)))
+
+
+async def answer(
+    emu: DiscordEmulator, user: object, message: Message, q: Question, choice: str
+) -> object:
+    if q.multiple:
+        return await emu.select(
+            user,
+            message,
+            message.selects()[0]["custom_id"],  # type: ignore[arg-type]
+            sorted(choice),
+        )
+    button = next(b for b in message.buttons() if b["custom_id"].endswith(f":{choice}"))
+    return await emu.click(user, message, button["custom_id"])  # type: ignore[arg-type]
+
+
+async def setup_daily(emu: DiscordEmulator, world: World, **options: object) -> object:
+    args = {"channel": world.channel, "time": "09:00", "timezone": "Europe/Berlin", **options}
+    return await emu.slash(world.admin, world.channel, "daily setup", args)  # type: ignore[arg-type]
+
+
+async def test_setup_refuses_bad_input_then_accepts(
+    emulator: DiscordEmulator, world: World, runner: Runner
+) -> None:
+    bot = await runner.start()
+    choices = await emulator.autocomplete(
+        world.admin, world.channel, "daily setup", {"timezone": "berl"}, focused="timezone"
+    )
+    assert "Europe/Berlin" in [c["value"] for c in choices]
+    bad_zone = await setup_daily(emulator, world, timezone="Berlin/Europe")
+    assert "Europe/Berlin" in bad_zone.content  # type: ignore[attr-defined]
+    bad_time = await setup_daily(emulator, world, time="9pm")
+    assert "HH:MM" in bad_time.content  # type: ignore[attr-defined]
+    locked = emulator.add_channel(world.guild, "locked", deny=["EMBED_LINKS"])
+    no_perm = await setup_daily(emulator, world, channel=locked)
+    assert "Embed Links" in no_perm.content  # type: ignore[attr-defined]
+    async with bot.db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(GuildSettings)) == 0
+    good = await setup_daily(emulator, world, reveal_after=6)
+    assert good.ephemeral  # type: ignore[attr-defined]
+    assert "09:00" in good.content  # type: ignore[attr-defined]
+    status = await emulator.slash(world.admin, world.channel, "daily status")
+    assert status.embeds[0]["title"] == "Daily drops: active"
+    async with bot.db.read() as session:
+        settings = await session.get(GuildSettings, world.guild.id)
+    assert settings is not None
+    assert (settings.timezone, settings.post_time, settings.reveal_after_hours) == (
+        "Europe/Berlin",
+        "09:00",
+        6,
+    )
+    emulator.assert_clean()
+
+
+async def test_drop_answers_reveal_and_leaderboard(
+    emulator: DiscordEmulator,
+    world: World,
+    runner: Runner,
+    content: ContentStore,
+    clock: Clock,
+) -> None:
+    await runner.start()
+    await setup_daily(emulator, world)
+    posted = await emulator.slash(world.admin, world.channel, "daily now")
+    assert any("Posted today's drop" in m.content for m in posted.followups)
+    again = await emulator.slash(world.admin, world.channel, "daily now")
+    assert any("already posted" in m.content for m in again.followups)
+    drops = emulator.channel_messages(world.channel)
+    assert len(drops) == 1
+    drop = drops[0]
+    assert drop.embeds[0]["title"].startswith("Question of the day")
+    q = drop_question(content, drop)
+
+    # a restart between the drop and the answers: the buttons keep working
+    bot = await runner.restart()
+    first = await answer(emulator, world.alice, drop, q, q.key)
+    assert first.ephemeral  # type: ignore[attr-defined]
+    assert f"you picked **{', '.join(q.answer)}**" in first.content  # type: ignore[attr-defined]
+    await answer(emulator, world.bob, drop, q, wrong(q))
+    twice = await answer(emulator, world.bob, drop, q, q.key)
+    assert "already answered" in twice.content  # type: ignore[attr-defined]
+    await answer(emulator, world.carol, drop, q, q.key)
+
+    cog = bot.get_cog("DailyCog")
+    assert cog is not None
+    await cog.jobs.refresh_counters(clock.now)  # type: ignore[attr-defined]
+    fields = {f["name"]: f["value"] for f in emulator.get_message(drop.id).embeds[0]["fields"]}
+    assert fields["Answers so far"] == "3"
+
+    await cog.jobs.tick(clock.advance(hours=12))  # type: ignore[attr-defined]
+    revealed = emulator.get_message(drop.id)
+    embed = revealed.embeds[0]
+    assert embed["title"].endswith("revealed")
+    names = [f["name"] for f in embed["fields"]]
+    assert "How the group answered (3, 67% right)" in names
+    assert any(n.startswith("Answer:") for n in names)
+    firsts = next(f["value"] for f in embed["fields"] if f["name"] == "First right answers")
+    assert firsts == f"<@{world.alice.id}> <@{world.carol.id}>"
+    components = revealed.buttons() + revealed.selects()
+    assert components
+    assert all(c.get("disabled") for c in components)
+    assert revealed.thread is not None
+
+    board = await emulator.slash(world.bob, world.channel, "leaderboard")
+    assert not board.ephemeral
+    lines = board.embeds[0]["description"].splitlines()
+    assert lines[0].startswith(f"🥇 <@{world.alice.id}> — **10** pts")
+    assert lines[1].startswith(f"🥈 <@{world.carol.id}> — **10** pts")
+    assert lines[2].startswith(f"🥉 <@{world.bob.id}> — **2** pts")
+    async with bot.db.read() as session:
+        rows = list(await session.scalars(select(DailyAnswer)))
+        stored = await session.scalar(select(DailyDrop))
+    assert len(rows) == 3
+    assert stored is not None
+    assert (stored.status, stored.answers) == ("revealed", 3)
+    emulator.assert_clean()
+
+
+async def test_deleted_channel_fails_then_pauses_and_tells_the_admin(
+    emulator: DiscordEmulator, world: World, runner: Runner, clock: Clock
+) -> None:
+    bot = await runner.start()
+    await setup_daily(emulator, world, time="15:00")  # 14:00 UTC on the test day
+    emulator.delete_channel(world.channel)
+    cog = bot.get_cog("DailyCog")
+    assert cog is not None
+    for minutes in (0, 1, 2):
+        await cog.jobs.tick(clock.now + timedelta(minutes=minutes))  # type: ignore[attr-defined]
+    async with bot.db.read() as session:
+        settings = await session.get(GuildSettings, world.guild.id)
+        drop = await session.scalar(select(DailyDrop))
+    assert settings is not None
+    assert settings.paused
+    assert drop is not None
+    assert (drop.status, drop.attempts) == ("failed", 3)
+    dms = emulator.dms(world.admin)
+    assert len(dms) == 1
+    assert "paused the daily question drops" in dms[0].content
+    await cog.jobs.tick(clock.now + timedelta(minutes=3))  # type: ignore[attr-defined]
+    assert emulator.invalid_requests_in(600) <= 3
+    emulator.assert_clean()
