@@ -20,6 +20,7 @@ from bot.content import ContentStore
 from bot.models import Answer, DailyAnswer, DailyDrop, GuildSettings, Streak
 from bot.services import deliveries
 from bot.services.answers import Recorded, normalise_choice, record_answer
+from bot.services.deliveries import LEASE
 from bot.services.errors import InvalidInput, NotFound, ServiceError
 from bot.services.timezones import local_moment, parse_time, parse_timezone
 
@@ -158,11 +159,16 @@ async def due_drops(
 async def failed_drops(
     session: AsyncSession, now: datetime, owns: Callable[[int], bool] = lambda _g: True
 ) -> list[DailyDrop]:
-    """Drops that failed to post and may be retried (same local day, guild not paused)."""
+    """Drops to try again (same local day, guild not paused): those that failed, and those
+    left pending by a process that died between claiming and posting."""
+    stuck = DailyDrop.status == "pending"
     rows = await session.execute(
         select(DailyDrop, GuildSettings)
         .join(GuildSettings)
-        .where(DailyDrop.status == "failed", GuildSettings.paused.is_(False))
+        .where(
+            (DailyDrop.status == "failed") | (stuck & (DailyDrop.due_at < now - LEASE)),
+            GuildSettings.paused.is_(False),
+        )
     )
     return [
         drop
@@ -229,6 +235,13 @@ async def create_drop(
     """Claim the day's delivery and create its drop; None when another process has it."""
     if not await deliveries.claim(session, due.key, "daily", now):
         return None
+    existing = await session.scalar(
+        select(DailyDrop.id).where(
+            DailyDrop.guild_id == due.guild_id, DailyDrop.local_date == due.day
+        )
+    )
+    if existing is not None:
+        return None  # a stale claim taken over: the drop exists, the retry path posts it
     settings = await get_settings(session, due.guild_id)
     drop = DailyDrop(
         guild_id=due.guild_id,
@@ -282,7 +295,11 @@ async def post_failed(
 
 
 async def claim_retry(session: AsyncSession, drop: DailyDrop, now: datetime) -> bool:
-    return await deliveries.retry(session, drop_key(drop.guild_id, drop.local_date), now)
+    """Claim a failed drop again, or take over one whose claim went stale."""
+    key = drop_key(drop.guild_id, drop.local_date)
+    return await deliveries.retry(session, key, now) or await deliveries.claim(
+        session, key, "daily", now
+    )
 
 
 async def open_drop(session: AsyncSession, guild_id: int) -> DailyDrop | None:

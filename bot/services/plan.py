@@ -10,31 +10,25 @@ Pausing freezes the position. Resuming shifts start_date by the whole days pause
 member picks up in the week they left; an exam date stays put, so n is re-fitted to the
 weeks that remain (the rest of the plan is compressed, or the plan ends at the exam).
 
-Scheduled sends are computed from rows at each tick (`due_kickoffs`, `due_nudges`,
-`due_reports`, `exam_followups`): one query for the active enrolments, one for the members
-who opted out or closed their DMs, bulk delivery-key lookups, the rest in Python.
+What the scheduler sends (kickoffs, nudges, reports, exam follow-ups) is computed in
+`bot.services.plan_due`.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, case, cast, delete, null, or_, select, type_coerce
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import NullType
 
 from bot.content import ContentStore, PlanWeek
-from bot.models import Delivery, Enrolment, Member, ProgressTotal
-from bot.services import deliveries
+from bot.models import Delivery, Enrolment, ProgressTotal
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.periods import iso_week
 from bot.services.timezones import (
-    Moments,
     format_time,
     latest_weekly,
     local_moment,
@@ -42,19 +36,13 @@ from bot.services.timezones import (
     parse_timezone,
 )
 
-log = logging.getLogger(__name__)
-
 PLAN_WEEKS = 12
 MIN_WEEKS, MAX_WEEKS = 2, 52
-GRACE = timedelta(hours=24)
-WINDOW = timedelta(days=8)  # the latest weekly moment is at most 7 days old
-NUDGE_DAYS = 3
 DEFAULT_REMINDER = "09:00"
 ACTIVE, PAUSED, FINISHED, STOPPED = "active", "paused", "finished", "stopped"
 DELIVER = ("dm", "channel")
 OUTCOMES = ("passed", "failed", "not_taken")
 NOT_ENROLLED = "You are not enrolled in the study plan. Join it with /plan start."
-ShardFilter = Callable[[int | None], bool]
 
 
 # -- the plan calendar (pure) -----------------------------------------------------------
@@ -70,6 +58,11 @@ def content_weeks(k: int, n: int, total: int = PLAN_WEEKS) -> list[int]:
 
 def primary_week(k: int, n: int, total: int = PLAN_WEEKS) -> int:
     return content_weeks(k, n, total)[0]
+
+
+def week_target(content: ContentStore, k: int, n: int) -> int:
+    """Questions to practise in member week k of n: the targets of its content weeks."""
+    return sum(content.week(c).target for c in content_weeks(k, n, len(content.plan.weeks)))
 
 
 def fit_weeks(start: date, exam: date | None, today: date, total: int = PLAN_WEEKS) -> int:
@@ -136,7 +129,7 @@ def position(enrolment: Enrolment, today: date, content: ContentStore) -> Positi
         total=n,
         content_weeks=tuple(weeks),
         plan_week=content.week(weeks[0]),
-        target=sum(content.week(c).target for c in weeks),
+        target=week_target(content, shown, n),
         day=offset - 7 * (k - 1) if k else offset,
         week_start=enrolment.start_date + timedelta(weeks=shown - 1),
         started=k >= 1,
@@ -291,254 +284,3 @@ async def practice_counts(
         )
         found.update(dict(rows.all()))
     return found
-
-
-# -- what is due (the scheduler's ticks) -----------------------------------------------------
-class Due(NamedTuple):
-    kind: str  # remind | nudge | report | examdone
-    key: str
-    user_id: int
-    week: int  # the member's plan week k it belongs to
-    due_at: datetime
-    deliver: str  # dm | channel
-    guild_id: int | None
-    channel_id: int | None
-    period: str | None = None  # a report's ISO week (of the member's local date)
-
-
-class Dues(NamedTuple):
-    due: list[Due]  # send now
-    stale: list[Due]  # missed by more than GRACE: record as skipped, and log
-
-
-# Zone, weekday and time come as one string, the key of the per-tick moment cache; dates
-# come raw (strings on SQLite) and are parsed once per distinct value.
-_SCHEDULE = Enrolment.timezone + "|" + cast(Enrolment.reminder_day, String) + "|"
-_COLUMNS = (
-    *(Enrolment.user_id, Enrolment.guild_id, Enrolment.channel_id, Enrolment.deliver),
-    *(_SCHEDULE + Enrolment.reminder_time, Enrolment.weeks),
-    *(type_coerce(Enrolment.start_date, String), type_coerce(Enrolment.exam_date, String)),
-)
-STATUSES = ("claimed", "sent", "failed", "skipped")  # every Delivery status
-KINDS = ("remind", "nudge", "report", "examdone")
-Hit = tuple[datetime, int, str]  # a moment, the ordinal of its local date, that date's ISO week
-
-
-class _Tick:
-    """One tick's rows, with what they share computed once: moments per schedule (zone,
-    weekday and time) and day numbers per date value."""
-
-    def __init__(self, now: datetime, rows: Sequence[Any]) -> None:
-        self.now, self.rows, self.moments = now, rows, Moments(now)
-        self.days = {
-            raw: _day(raw).toordinal()
-            for raw in {r[6] for r in rows} | {r[7] for r in rows}
-            if raw is not None
-        }
-        self.schedules = {r[4] for r in rows}
-        self._hits: dict[int, dict[str, Hit | None]] = {}
-
-    def hits(self, lag: int) -> dict[str, Hit | None]:
-        """schedule → its last moment at or before now, on its weekday + `lag` days."""
-        if lag not in self._hits:
-            found = self._hits[lag] = {}
-            for schedule in self.schedules:
-                tz, weekday, at = schedule.split("|")
-                hit = self.moments.latest_weekly(tz, (int(weekday) + lag) % 7, at)
-                found[schedule] = hit and (hit[0], hit[1].toordinal(), iso_week(hit[1]))
-        return self._hits[lag]
-
-
-def _day(raw: Any) -> date:
-    return raw if isinstance(raw, date) else date.fromisoformat(raw)
-
-
-def _weekly(tick: _Tick, kind: str, done: set[str], lag: int = 0) -> list[Due]:
-    """Per enrolment, its latest weekly moment (`lag` days after the kickoff) in weeks 1..n,
-    unless its key is in `done`."""
-    found, hits, days = [], tick.hits(lag), tick.days
-    for uid, gid, cid, deliver, schedule, n, start, _exam, created in tick.rows:
-        hit = hits[schedule]
-        if hit is None or (created is not None and hit[0] < created):
-            continue
-        k = (hit[1] - days[start] - lag) // 7 + 1
-        if 1 <= k <= n and (key := f"{kind}:{uid}:{k}") not in done:
-            found.append(Due(kind, key, uid, k, hit[0], deliver, gid, cid))
-    return found
-
-
-def _reports(tick: _Tick, done: set[str]) -> list[Due]:
-    """Weekly reports from enrolment until a week after the plan ends (see `_plan_end`)."""
-    found, hits, days = [], tick.hits(0), tick.days
-    for uid, gid, cid, _deliver, schedule, n, start, exam, created in tick.rows:
-        hit = hits[schedule]
-        if hit is None or (created is not None and hit[0] < created):
-            continue
-        end = days[exam] + 1 if exam is not None else days[start] + 7 * n
-        if hit[1] <= end + 7 and (key := f"report:{uid}:{hit[2]}") not in done:
-            k = (hit[1] - days[start]) // 7 + 1
-            found.append(Due("report", key, uid, k, hit[0], "dm", gid, cid, hit[2]))
-    return found
-
-
-def _plan_end(start: date, exam: date | None, n: int) -> date:
-    """The day after the exam, or the day after the last plan week."""
-    return exam + timedelta(days=1) if exam is not None else start + timedelta(weeks=n)
-
-
-def _followups(tick: _Tick) -> list[Due]:
-    found = []
-    for uid, gid, cid, deliver, schedule, n, start, exam, _created in tick.rows:
-        tz, _, at = schedule.split("|")
-        end = _plan_end(_day(start), None if exam is None else _day(exam), n)
-        today = tick.moments.today(tz)
-        moment = None if today is None or today < end else tick.moments.moment(end, at, tz)
-        if moment is not None and moment <= tick.now:  # after the enrolment: see `enrol`
-            found.append(Due("examdone", f"examdone:{uid}", uid, n, moment, deliver, gid, cid))
-    return found
-
-
-async def _read(session: AsyncSession, now: datetime, shard_filter: ShardFilter | None) -> _Tick:
-    """The one query: active enrolments, created_at only when recent (else None).
-
-    Core rows through the session's connection: the ORM's row handling would double the
-    time for 100,000 rows.
-    """
-    recent = Enrolment.created_at >= now - WINDOW
-    created = type_coerce(case((recent, Enrolment.created_at), else_=null()), NullType)
-    query = select(*_COLUMNS, created).where(Enrolment.status == ACTIVE)
-    rows: Sequence[Any] = (await (await session.connection()).execute(query)).all()
-    if shard_filter is not None:
-        rows = [r for r in rows if shard_filter(r[1])]
-    fresh = [r for r in rows if r[8] is not None]  # the few created within WINDOW
-    if fresh:
-        moments = {r[0]: _utc(r[8]) for r in fresh}
-        rows = [(*r[:8], moments[r[0]]) if r[8] is not None else r for r in rows]
-    return _Tick(now, rows)
-
-
-def _utc(raw: Any) -> datetime:
-    """A raw UTC timestamp: a naive string on SQLite, an aware datetime on PostgreSQL."""
-    value = raw if isinstance(raw, datetime) else datetime.fromisoformat(raw)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-async def _opted_out(session: AsyncSession) -> dict[str, set[int]]:
-    """Members with nudges or reports off, or DMs closed: only those rows are read (without
-    a Member row everything is on)."""
-    found: dict[str, set[int]] = {"nudge": set(), "report": set(), "closed": set()}
-    cols = (Member.user_id, Member.nudges_enabled, Member.reports_enabled, Member.dms_closed)
-    where = (Member.nudges_enabled.is_(False), Member.reports_enabled.is_(False))
-    for uid, nudges, reports, closed in await session.execute(
-        select(*cols).where(or_(*where, Member.dms_closed.is_(True)))
-    ):
-        for name, flag in (("nudge", not nudges), ("report", not reports), ("closed", closed)):
-            if flag:
-                found[name].add(uid)
-    return found
-
-
-async def _recent(session: AsyncSession, kind: str, now: datetime) -> set[str]:
-    """Keys of `kind` claimed within WINDOW, in one range read of the status index.
-
-    That holds every key of the latest weekly moment (claimed after it, and it is at most
-    7 days old); older ones (from before a pause) are looked up key by key in `_split`.
-    """
-    if kind == "examdone":
-        return set()
-    query = select(Delivery.key).where(
-        Delivery.status.in_(STATUSES),
-        Delivery.claimed_at >= now - WINDOW,
-        Delivery.key.startswith(f"{kind}:", autoescape=True),
-    )
-    return set((await (await session.connection()).execute(query)).scalars().all())
-
-
-async def _split(session: AsyncSession, found: list[Due], now: datetime) -> Dues:
-    """Drop what already has a delivery row; split the rest into due and stale."""
-    done = await deliveries.existing(session, [d.key for d in found])
-    fresh = [d for d in found if d.key not in done]
-    stale = [d for d in fresh if now - d.due_at > GRACE]
-    return Dues([d for d in fresh if now - d.due_at <= GRACE], stale)
-
-
-async def _behind(session: AsyncSession, content: ContentStore, tick: _Tick, dues: Dues) -> Dues:
-    """Keep the nudges of members below half of their week's target (this ISO week)."""
-    practised = await practice_counts(session, {d.user_id for d in dues.due}, iso_week(tick.now))
-    weeks, total = {r[0]: r[5] for r in tick.rows}, len(content.plan.weeks)
-
-    def target(d: Due) -> int:
-        return sum(content.week(c).target for c in content_weeks(d.week, weeks[d.user_id], total))
-
-    return Dues([d for d in dues.due if 2 * practised.get(d.user_id, 0) < target(d)], dues.stale)
-
-
-def _candidates(tick: _Tick, kind: str, done: set[str]) -> list[Due]:
-    if kind == "remind":
-        return _weekly(tick, "remind", done)
-    if kind == "nudge":
-        return _weekly(tick, "nudge", done, NUDGE_DAYS)
-    return _reports(tick, done) if kind == "report" else _followups(tick)
-
-
-async def due(
-    session: AsyncSession,
-    content: ContentStore | None,
-    now: datetime,
-    *,
-    kinds: Iterable[str] = KINDS,
-    shard_filter: ShardFilter | None = None,
-) -> dict[str, Dues]:
-    """Everything the plan tick may send, by kind, from ONE read of the active enrolments.
-
-    `shard_filter` gets the enrolment's guild id (None when enrolled from a DM). Nudges
-    need `content` (the week's target).
-    """
-    tick, members = await _read(session, now, shard_filter), await _opted_out(session)
-    closed, found = members["closed"], {}
-    for kind in kinds:
-        cands = _candidates(tick, kind, await _recent(session, kind, now))
-        off = members.get(kind, set())
-        cands = [d for d in cands if d.user_id not in off]
-        if closed:
-            cands = [d for d in cands if d.deliver != "dm" or d.user_id not in closed]
-        found[kind] = await _split(session, cands, now)
-        if kind == "nudge":
-            assert content is not None, "nudges need the content store"
-            found[kind] = await _behind(session, content, tick, found[kind])
-    return found
-
-
-async def due_kickoffs(
-    session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
-) -> Dues:
-    """Each active member's latest weekly kickoff (`remind:<user>:<k>`) not yet delivered."""
-    return (await due(session, None, now, kinds=["remind"], shard_filter=shard_filter))["remind"]
-
-
-async def due_nudges(
-    session: AsyncSession,
-    content: ContentStore,
-    now: datetime,
-    shard_filter: ShardFilter | None = None,
-) -> Dues:
-    """Mid-week nudges (`nudge:<user>:<k>`, 3 days after the kickoff) for members below half
-    of the week's target; stale ones are not checked against practice."""
-    return (await due(session, content, now, kinds=["nudge"], shard_filter=shard_filter))["nudge"]
-
-
-async def due_reports(
-    session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
-) -> Dues:
-    """Weekly DM reports (`report:<user>:<local ISO week>`) at the kickoff day and time,
-    from enrolment until a week after the plan ends."""
-    return (await due(session, None, now, kinds=["report"], shard_filter=shard_filter))["report"]
-
-
-async def exam_followups(
-    session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
-) -> Dues:
-    """`examdone:<user>`: the day after the exam date (or after the last plan week), at the
-    reminder time."""
-    kinds = ["examdone"]
-    return (await due(session, None, now, kinds=kinds, shard_filter=shard_filter))["examdone"]

@@ -19,7 +19,7 @@ def drop_question(content: ContentStore, message: Message) -> Question:
 
 def wrong(q: Question) -> str:
     other = next(x for x in q.letters if x not in q.answer)
-    return "".join(sorted((*q.answer[:q.choose - 1], other)))
+    return "".join(sorted((*q.answer[: q.choose - 1], other)))
 
 
 async def answer(

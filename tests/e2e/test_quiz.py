@@ -29,7 +29,7 @@ def shown_question(content: ContentStore, message: Message) -> Question:
 def wrong(q: Question) -> str:
     """A wrong pick with as many letters as the question asks for."""
     other = next(x for x in q.letters if x not in q.answer)
-    return "".join(sorted((*q.answer[:q.choose - 1], other)))
+    return "".join(sorted((*q.answer[: q.choose - 1], other)))
 
 
 async def leave_unseen(url: str, content: ContentStore, user_id: int, keep: list[str]) -> None:

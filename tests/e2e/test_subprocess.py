@@ -26,8 +26,13 @@ async def test_the_real_entry_point_answers_a_slash_command(
         "PYTHONPATH": str(ROOT),
     }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "tests" / "launcher.py"), cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        str(ROOT / "tests" / "launcher.py"),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         await emulator.wait_ready(timeout=30)
         result = await emulator.slash(world.alice, world.channel, "studybot about")

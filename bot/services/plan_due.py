@@ -1,0 +1,289 @@
+"""What the study plan sends, computed from rows at each tick; each send is keyed once.
+
+- `remind:<user>:<k>`: the weekly kickoff, at the member's reminder day and time.
+- `nudge:<user>:<k>`: 3 days after the kickoff, when this ISO week's practice is below half
+  of the week's target (and nudges are on).
+- `report:<user>:<ISO week>`: the weekly DM progress report, with the kickoff (reports on),
+  from enrolment until a week after the plan ends; the ISO week of the member's local date.
+- `examdone:<user>`: the day after the exam date, or after the last plan week.
+
+For each active enrolment the candidate is its LATEST such moment (at most 7 days old), so
+a kickoff missed across a week boundary is still seen. What has no Delivery row is due
+while within GRACE (24 h) of its moment, and stale after that: the caller records stale
+ones as skipped and logs them. DMs are not sent to members whose DMs are closed.
+
+Fast on 100,000 enrolments: one query for the active enrolments, one for the members who
+opted out or closed their DMs, one range read of the recent delivery keys per kind (plus a
+by-key lookup of what is left); moments are computed once per schedule (zone, weekday,
+time), not per row. `due()` serves several kinds from one read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import String, case, cast, null, or_, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import NullType
+
+from bot.content import ContentStore
+from bot.models import Delivery, Enrolment, Member
+from bot.services import deliveries
+from bot.services.periods import iso_week
+from bot.services.plan import ACTIVE, practice_counts, week_target
+from bot.services.timezones import Moments
+
+GRACE = timedelta(hours=24)
+WINDOW = timedelta(days=8)  # the latest weekly moment is at most 7 days old
+NUDGE_DAYS = 3
+STATUSES = ("claimed", "sent", "failed", "skipped")  # every Delivery status
+KINDS = ("remind", "nudge", "report", "examdone")
+ShardFilter = Callable[[int | None], bool]  # gets the enrolment's guild id (None: from a DM)
+
+
+class Due(NamedTuple):
+    kind: str  # remind | nudge | report | examdone
+    key: str
+    user_id: int
+    week: int  # the member's plan week k it belongs to
+    due_at: datetime
+    deliver: str  # dm | channel
+    guild_id: int | None
+    channel_id: int | None
+    period: str | None = None  # a report's ISO week (of the member's local date)
+
+
+class Dues(NamedTuple):
+    due: list[Due]  # send now
+    stale: list[Due]  # missed by more than GRACE: record as skipped, and log
+
+
+# Zone, weekday and time come as one string, the key of the per-tick moment cache; dates
+# come raw (strings on SQLite) and are parsed once per distinct value.
+_SCHEDULE = Enrolment.timezone + "|" + cast(Enrolment.reminder_day, String) + "|"
+_COLUMNS = (
+    *(Enrolment.user_id, Enrolment.guild_id, Enrolment.channel_id, Enrolment.deliver),
+    *(_SCHEDULE + Enrolment.reminder_time, Enrolment.weeks),
+    *(type_coerce(Enrolment.start_date, String), type_coerce(Enrolment.exam_date, String)),
+)
+Hit = tuple[datetime, int, str]  # a moment, the ordinal of its local date, that date's ISO week
+
+
+class _Tick:
+    """One tick's rows, with what they share computed once: moments per schedule (zone,
+    weekday and time) and day numbers per date value."""
+
+    def __init__(self, now: datetime, rows: Sequence[Any]) -> None:
+        self.now, self.rows, self.moments = now, rows, Moments(now)
+        self.days = {
+            raw: _day(raw).toordinal()
+            for raw in {r[6] for r in rows} | {r[7] for r in rows}
+            if raw is not None
+        }
+        self.schedules = {r[4] for r in rows}
+        self._hits: dict[int, dict[str, Hit | None]] = {}
+
+    def hits(self, lag: int) -> dict[str, Hit | None]:
+        """schedule → its last moment at or before now, on its weekday + `lag` days."""
+        if lag not in self._hits:
+            found = self._hits[lag] = {}
+            for schedule in self.schedules:
+                tz, weekday, at = schedule.split("|")
+                hit = self.moments.latest_weekly(tz, (int(weekday) + lag) % 7, at)
+                found[schedule] = hit and (hit[0], hit[1].toordinal(), iso_week(hit[1]))
+        return self._hits[lag]
+
+
+def _day(raw: Any) -> date:
+    return raw if isinstance(raw, date) else date.fromisoformat(raw)
+
+
+def _weekly(tick: _Tick, kind: str, done: set[str], lag: int = 0) -> list[Due]:
+    """Per enrolment, its latest weekly moment (`lag` days after the kickoff) in weeks 1..n,
+    unless its key is in `done`."""
+    found, hits, days = [], tick.hits(lag), tick.days
+    for uid, gid, cid, deliver, schedule, n, start, _exam, created in tick.rows:
+        hit = hits[schedule]
+        if hit is None or (created is not None and hit[0] < created):
+            continue
+        k = (hit[1] - days[start] - lag) // 7 + 1
+        if 1 <= k <= n and (key := f"{kind}:{uid}:{k}") not in done:
+            found.append(Due(kind, key, uid, k, hit[0], deliver, gid, cid))
+    return found
+
+
+def _reports(tick: _Tick, done: set[str]) -> list[Due]:
+    """Weekly reports from enrolment until a week after the plan ends (see `_plan_end`)."""
+    found, hits, days = [], tick.hits(0), tick.days
+    for uid, gid, cid, _deliver, schedule, n, start, exam, created in tick.rows:
+        hit = hits[schedule]
+        if hit is None or (created is not None and hit[0] < created):
+            continue
+        end = days[exam] + 1 if exam is not None else days[start] + 7 * n
+        if hit[1] <= end + 7 and (key := f"report:{uid}:{hit[2]}") not in done:
+            k = (hit[1] - days[start]) // 7 + 1
+            found.append(Due("report", key, uid, k, hit[0], "dm", gid, cid, hit[2]))
+    return found
+
+
+def _followups(tick: _Tick) -> list[Due]:
+    """The day after the exam (or after the last plan week), at the reminder time."""
+    found, days, moments = [], tick.days, tick.moments
+    for uid, gid, cid, deliver, schedule, n, start, exam, _created in tick.rows:
+        end = days[exam] + 1 if exam is not None else days[start] + 7 * n
+        tz, _, at = schedule.split("|")
+        today = moments.today(tz)
+        if today is None or today.toordinal() < end:
+            continue
+        moment = moments.moment(date.fromordinal(end), at, tz)
+        if moment is not None and moment <= tick.now:  # after the enrolment: see `enrol`
+            found.append(Due("examdone", f"examdone:{uid}", uid, n, moment, deliver, gid, cid))
+    return found
+
+
+async def _read(session: AsyncSession, now: datetime, shard_filter: ShardFilter | None) -> _Tick:
+    """The one query: active enrolments, created_at only when recent (else None).
+
+    Core rows through the session's connection: the ORM's row handling would double the
+    time for 100,000 rows.
+    """
+    recent = Enrolment.created_at >= now - WINDOW
+    created = type_coerce(case((recent, Enrolment.created_at), else_=null()), NullType)
+    query = select(*_COLUMNS, created).where(Enrolment.status == ACTIVE)
+    rows: Sequence[Any] = (await (await session.connection()).execute(query)).all()
+    if shard_filter is not None:
+        rows = [r for r in rows if shard_filter(r[1])]
+    fresh = [r for r in rows if r[8] is not None]  # the few created within WINDOW
+    if fresh:
+        moments = {r[0]: _utc(r[8]) for r in fresh}
+        rows = [(*r[:8], moments[r[0]]) if r[8] is not None else r for r in rows]
+    return _Tick(now, rows)
+
+
+def _utc(raw: Any) -> datetime:
+    """A raw UTC timestamp: a naive string on SQLite, an aware datetime on PostgreSQL."""
+    value = raw if isinstance(raw, datetime) else datetime.fromisoformat(raw)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+async def _opted_out(session: AsyncSession) -> dict[str, set[int]]:
+    """Members with nudges or reports off, or DMs closed: only those rows are read (without
+    a Member row everything is on)."""
+    found: dict[str, set[int]] = {"nudge": set(), "report": set(), "closed": set()}
+    cols = (Member.user_id, Member.nudges_enabled, Member.reports_enabled, Member.dms_closed)
+    where = (Member.nudges_enabled.is_(False), Member.reports_enabled.is_(False))
+    for uid, nudges, reports, closed in await session.execute(
+        select(*cols).where(or_(*where, Member.dms_closed.is_(True)))
+    ):
+        for name, flag in (("nudge", not nudges), ("report", not reports), ("closed", closed)):
+            if flag:
+                found[name].add(uid)
+    return found
+
+
+async def _recent(session: AsyncSession, kind: str, now: datetime) -> set[str]:
+    """Keys of `kind` claimed within WINDOW, in one range read of the status index.
+
+    That holds every key of the latest weekly moment (claimed after it, and it is at most
+    7 days old); older ones (from before a pause) are looked up key by key in `_split`.
+    """
+    if kind == "examdone":
+        return set()
+    query = select(Delivery.key).where(
+        Delivery.status.in_(STATUSES),
+        Delivery.claimed_at >= now - WINDOW,
+        Delivery.key.startswith(f"{kind}:", autoescape=True),
+    )
+    return set((await (await session.connection()).execute(query)).scalars().all())
+
+
+async def _split(session: AsyncSession, found: list[Due], now: datetime) -> Dues:
+    """Drop what already has a delivery row; split the rest into due and stale."""
+    done = await deliveries.existing(session, [d.key for d in found])
+    fresh = [d for d in found if d.key not in done]
+    stale = [d for d in fresh if now - d.due_at > GRACE]
+    return Dues([d for d in fresh if now - d.due_at <= GRACE], stale)
+
+
+async def _behind(session: AsyncSession, content: ContentStore, tick: _Tick, dues: Dues) -> Dues:
+    """Keep the nudges of members below half of their week's target (this ISO week)."""
+    practised = await practice_counts(session, {d.user_id for d in dues.due}, iso_week(tick.now))
+    weeks = {r[0]: r[5] for r in tick.rows}
+
+    def behind(d: Due) -> bool:
+        return 2 * practised.get(d.user_id, 0) < week_target(content, d.week, weeks[d.user_id])
+
+    return Dues([d for d in dues.due if behind(d)], dues.stale)
+
+
+def _candidates(tick: _Tick, kind: str, done: set[str]) -> list[Due]:
+    if kind == "remind":
+        return _weekly(tick, "remind", done)
+    if kind == "nudge":
+        return _weekly(tick, "nudge", done, NUDGE_DAYS)
+    return _reports(tick, done) if kind == "report" else _followups(tick)
+
+
+async def due(
+    session: AsyncSession,
+    content: ContentStore | None,
+    now: datetime,
+    *,
+    kinds: Iterable[str] = KINDS,
+    shard_filter: ShardFilter | None = None,
+) -> dict[str, Dues]:
+    """Everything the plan tick may send, by kind, from ONE read of the active enrolments.
+
+    `shard_filter` gets the enrolment's guild id (None when enrolled from a DM). Nudges
+    need `content` (the week's target).
+    """
+    tick, members = await _read(session, now, shard_filter), await _opted_out(session)
+    closed, found = members["closed"], {}
+    for kind in kinds:
+        cands = _candidates(tick, kind, await _recent(session, kind, now))
+        off = members.get(kind, set())
+        cands = [d for d in cands if d.user_id not in off]
+        if closed:
+            cands = [d for d in cands if d.deliver != "dm" or d.user_id not in closed]
+        found[kind] = await _split(session, cands, now)
+        if kind == "nudge":
+            assert content is not None, "nudges need the content store"
+            found[kind] = await _behind(session, content, tick, found[kind])
+    return found
+
+
+async def due_kickoffs(
+    session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
+) -> Dues:
+    """Each active member's latest weekly kickoff (`remind:<user>:<k>`) not yet delivered."""
+    return (await due(session, None, now, kinds=["remind"], shard_filter=shard_filter))["remind"]
+
+
+async def due_nudges(
+    session: AsyncSession,
+    content: ContentStore,
+    now: datetime,
+    shard_filter: ShardFilter | None = None,
+) -> Dues:
+    """Mid-week nudges (`nudge:<user>:<k>`, 3 days after the kickoff) for members below half
+    of the week's target; stale ones are not checked against practice."""
+    return (await due(session, content, now, kinds=["nudge"], shard_filter=shard_filter))["nudge"]
+
+
+async def due_reports(
+    session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
+) -> Dues:
+    """Weekly DM reports (`report:<user>:<local ISO week>`) at the kickoff day and time,
+    from enrolment until a week after the plan ends."""
+    return (await due(session, None, now, kinds=["report"], shard_filter=shard_filter))["report"]
+
+
+async def exam_followups(
+    session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
+) -> Dues:
+    """`examdone:<user>`: the day after the exam date (or after the last plan week), at the
+    reminder time."""
+    kinds = ["examdone"]
+    return (await due(session, None, now, kinds=kinds, shard_filter=shard_filter))["examdone"]
