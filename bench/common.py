@@ -55,8 +55,9 @@ async def migrated(path: Path) -> Database:
     return db
 
 
-def seed_answers(path: Path, store: ContentStore, *, members: int, answers: int, guilds: int,
-                 seed: int = 1) -> None:
+def seed_answers(
+    path: Path, store: ContentStore, *, members: int, answers: int, guilds: int, seed: int = 1
+) -> None:
     """Bulk-load answers and the running totals they imply, straight through sqlite3."""
     rng = random.Random(seed)
     qids = sorted(store.questions)
@@ -74,9 +75,22 @@ def seed_answers(path: Path, store: ContentStore, *, members: int, answers: int,
         when = NOW - timedelta(seconds=rng.randrange(84 * 86400))
         points = 1 if correct and rng.random() < 0.8 else 0
         choice = q.key if correct else next(x for x in q.letters if x not in q.answer)
-        answer_rows.append((user, guild, q.id, q.domain, q.subtopic, "quiz", choice,
-                            correct, rng.randrange(3000, 60000), points, None,
-                            when.replace(tzinfo=None).strftime(fmt)))
+        answer_rows.append(
+            (
+                user,
+                guild,
+                q.id,
+                q.domain,
+                q.subtopic,
+                "quiz",
+                choice,
+                correct,
+                rng.randrange(3000, 60000),
+                points,
+                None,
+                when.replace(tzinfo=None).strftime(fmt),
+            )
+        )
         for period in ("all", iso_week(when), month(when)):
             for domain in ("*", q.domain):
                 row = board[(guild, period, domain, user)]
@@ -98,11 +112,16 @@ def seed_answers(path: Path, store: ContentStore, *, members: int, answers: int,
     with sqlite3.connect(path) as conn:
         conn.executemany(
             "INSERT INTO leaderboard_totals VALUES (?,?,?,?,?,?,?,?)",
-            ((g, p, d, u, v[0], v[1], v[2], reached) for (g, p, d, u), v in board.items()))
-        conn.executemany("INSERT INTO progress_totals VALUES (?,?,?,?,?)",
-                         ((u, p, t, v[0], v[1]) for (u, p, t), v in progress.items()))
-        conn.executemany("INSERT INTO question_stats VALUES (?,?,?,0)",
-                         ((q, v[0], v[1]) for q, v in stats.items()))
+            ((g, p, d, u, v[0], v[1], v[2], reached) for (g, p, d, u), v in board.items()),
+        )
+        conn.executemany(
+            "INSERT INTO progress_totals VALUES (?,?,?,?,?)",
+            ((u, p, t, v[0], v[1]) for (u, p, t), v in progress.items()),
+        )
+        conn.executemany(
+            "INSERT INTO question_stats VALUES (?,?,?,0)",
+            ((q, v[0], v[1]) for q, v in stats.items()),
+        )
         conn.execute("ANALYZE")
 
 
@@ -111,7 +130,9 @@ def _flush_answers(path: Path, rows: list[tuple[object, ...]]) -> None:
         conn.executemany(
             "INSERT INTO answers (user_id, guild_id, question_id, domain, subtopic, source, "
             "choice, correct, response_ms, points, session_id, answered_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
 
 
 def run(coro: Awaitable[None]) -> None:

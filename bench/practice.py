@@ -24,17 +24,32 @@ MEMBERS, GUILDS = 10_000, 500
 
 async def start(db: Database, store: ContentStore, user: int) -> quiz.Step:
     async with db.begin() as session:
-        step, _ = await quiz.start_quiz(session, store, user_id=user, guild_id=user % GUILDS + 1,
-                                        size=10, now=NOW, rng=random.Random(user))
+        step, _ = await quiz.start_quiz(
+            session,
+            store,
+            user_id=user,
+            guild_id=user % GUILDS + 1,
+            size=10,
+            now=NOW,
+            rng=random.Random(user),
+        )
     return step
 
 
-async def answer_and_next(db: Database, store: ContentStore, step: quiz.Step, user: int,
-                          position: int) -> None:
+async def answer_and_next(
+    db: Database, store: ContentStore, step: quiz.Step, user: int, position: int
+) -> None:
     async with db.begin() as session:
         current = await quiz.current_step(session, store, step.session.id)
-        await quiz.answer(session, store, session_id=step.session.id, position=position,
-                          user_id=user, choice=current.question.key, now=NOW)
+        await quiz.answer(
+            session,
+            store,
+            session_id=step.session.id,
+            position=position,
+            user_id=user,
+            choice=current.question.key,
+            now=NOW,
+        )
         if position + 1 < step.session.size:
             await quiz.current_step(session, store, step.session.id)
 
@@ -69,21 +84,37 @@ async def fifty_at_once(db: Database, store: ContentStore, per_member: int) -> f
     elapsed = time.perf_counter() - t0
     rate = len(latencies) / elapsed
     report("answer + next, 50 members at once", latencies, "p99 < 70 ms")
-    print(f"  {'throughput, 50 members at once':<52} {rate:7.0f} answers/s"
-          "   (target >= 800/s, no 'database is locked')")
+    print(
+        f"  {'throughput, 50 members at once':<52} {rate:7.0f} answers/s"
+        "   (target >= 800/s, no 'database is locked')"
+    )
     return rate
 
 
 RAW_WRITES = [
-    ("INSERT INTO answers (user_id, guild_id, question_id, domain, subtopic, source, choice, "
-     "correct, response_ms, points, session_id, answered_at) VALUES "
-     "(?, 1, 'q', 'd', 's', 'quiz', 'A', 1, 10, 1, 1, '2026-11-25 12:00:00')"),
-    *[("INSERT INTO leaderboard_totals VALUES (1, ?, '*', ?, 1, 1, 1, '2026-11-25') "
-       "ON CONFLICT DO UPDATE SET points = points + 1, answered = answered + 1")] * 6,
-    *[("INSERT INTO progress_totals VALUES (?, 'all', ?, 1, 1) "
-       "ON CONFLICT DO UPDATE SET answered = answered + 1")] * 6,
-    ("INSERT INTO question_stats VALUES (?, 1, 1, 0) ON CONFLICT DO UPDATE SET "
-     "answered = answered + 1"),
+    (
+        "INSERT INTO answers (user_id, guild_id, question_id, domain, subtopic, source, choice, "
+        "correct, response_ms, points, session_id, answered_at) VALUES "
+        "(?, 1, 'q', 'd', 's', 'quiz', 'A', 1, 10, 1, 1, '2026-11-25 12:00:00')"
+    ),
+    *[
+        (
+            "INSERT INTO leaderboard_totals VALUES (1, ?, '*', ?, 1, 1, 1, '2026-11-25') "
+            "ON CONFLICT DO UPDATE SET points = points + 1, answered = answered + 1"
+        )
+    ]
+    * 6,
+    *[
+        (
+            "INSERT INTO progress_totals VALUES (?, 'all', ?, 1, 1) "
+            "ON CONFLICT DO UPDATE SET answered = answered + 1"
+        )
+    ]
+    * 6,
+    (
+        "INSERT INTO question_stats VALUES (?, 1, 1, 0) ON CONFLICT DO UPDATE SET "
+        "answered = answered + 1"
+    ),
     ("INSERT INTO option_picks VALUES (?, 'A', 1) ON CONFLICT DO UPDATE SET picks = picks + 1"),
 ]
 
@@ -112,17 +143,21 @@ async def main(answers: int) -> None:
     await db.close()
     t0 = time.perf_counter()
     seed_answers(path, store, members=MEMBERS, answers=answers, guilds=GUILDS)
-    print(f"practice: seeded {answers:,} answers over {MEMBERS:,} members in "
-          f"{time.perf_counter() - t0:.0f} s ({path.stat().st_size / 1e6:.0f} MB)")
+    print(
+        f"practice: seeded {answers:,} answers over {MEMBERS:,} members in "
+        f"{time.perf_counter() - t0:.0f} s ({path.stat().st_size / 1e6:.0f} MB)"
+    )
     db = Database.from_url(f"sqlite+aiosqlite:///{path}")
     await one_at_a_time(db, store, 200)
     await fifty_at_once(db, store, 10)
     await db.close()
     raw = raw_sqlite(path, 600)
-    raw_p50, raw_p99 = percentiles(raw)
+    raw_p50, _ = percentiles(raw)
     report("raw sqlite3, the same writes per answer", raw)
-    print(f"  (the bot's answer path does the ORM reads, the session and FSRS as well; "
-          f"compare its p50 with the raw p50 {raw_p50:.2f} ms)")
+    print(
+        f"  (the bot's answer path does the ORM reads, the session and FSRS as well; "
+        f"compare its p50 with the raw p50 {raw_p50:.2f} ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -75,14 +75,15 @@ async def test_each_shard_delivers_its_own_guilds(
     try:
         a = await first.start(shard_count=2, shard_ids=[0])
         b = await second.start(shard_count=2, shard_ids=[1])
-        for guild, channel, admin in shard_guilds:
+        for _guild, channel, admin in shard_guilds:
             await emulator.slash(
                 admin,
                 channel,
                 "daily setup",
                 {"channel": channel, "time": "00:00", "timezone": "UTC"},
             )
-        assert a.owns_guild(shard_guilds[0][0].id) and not a.owns_guild(shard_guilds[1][0].id)
+        assert a.owns_guild(shard_guilds[0][0].id)
+        assert not a.owns_guild(shard_guilds[1][0].id)
         jobs = [bot.get_cog("DailyCog").jobs for bot in (a, b)]  # type: ignore[union-attr]
         await jobs[0].tick(clock.now)
         assert len(emulator.channel_messages(shard_guilds[0][1])) == 1
