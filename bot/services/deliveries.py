@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,6 +71,11 @@ async def finish(
         .where(Delivery.key == key)
         .values(status=status, finished_at=now, detail=detail)
     )
+
+
+async def release(session: AsyncSession, key: str) -> None:
+    """Give a claim back, so that a later tick tries the delivery again."""
+    await session.execute(delete(Delivery).where(Delivery.key == key))
 
 
 async def existing(session: AsyncSession, keys: Iterable[str]) -> set[str]:

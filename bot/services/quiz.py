@@ -139,6 +139,9 @@ def select_quiz(
     elif scope in content.by_domain:
         pools = {scope: content.by_domain[scope]}
         weights = {scope: 1}
+    elif scope in content.by_subtopic:  # "domain.subtopic": a drill
+        pools = {scope: content.by_subtopic[scope]}
+        weights = {scope: 1}
     else:
         raise InvalidInput(f"Unknown domain {scope!r}.")
     counts = allocate(size, weights, {b: len(p) for b, p in pools.items()})

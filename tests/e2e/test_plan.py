@@ -1,0 +1,160 @@
+"""The study plan end to end: enrolment, the kickoff at the due tick, closed DMs, reports."""
+
+from __future__ import annotations
+
+import struct
+
+from sqlalchemy import select
+
+from bot.app import StudyBot
+from bot.models import Delivery, Enrolment, Member
+from tests.e2e.conftest import Clock, World
+from tests.emulator import DiscordEmulator
+
+# FIXED_NOW is Wednesday 2026-11-25 14:30 UTC
+START = {"timezone": "UTC", "reminder_time": "15:00"}
+
+
+async def tick(bot: StudyBot, clock: Clock) -> dict[str, int]:
+    cog = bot.get_cog("PlanCog")
+    assert cog is not None
+    return await cog.jobs.tick(clock.now)  # type: ignore[attr-defined, no-any-return]
+
+
+async def test_start_refuses_bad_input_then_enrols(
+    emulator: DiscordEmulator, world: World, bot: StudyBot
+) -> None:
+    zone = await emulator.slash(
+        world.alice, world.channel, "plan start", {"timezone": "Europe/Berlim"}
+    )
+    assert "Europe/Berlin" in zone.content
+    time = await emulator.slash(
+        world.alice, world.channel, "plan start", {"timezone": "UTC", "reminder_time": "9pm"}
+    )
+    assert "HH:MM" in time.content
+    past = await emulator.slash(
+        world.alice, world.channel, "plan start", {"timezone": "UTC", "exam_date": "2026-11-01"}
+    )
+    assert "past" in past.content
+    garbled = await emulator.slash(
+        world.alice, world.channel, "plan start", {"timezone": "UTC", "exam_date": "next friday"}
+    )
+    assert "2026-12-31" in garbled.content
+    async with bot.db.read() as session:
+        assert await session.get(Enrolment, world.alice.id) is None
+
+    ok = await emulator.slash(
+        world.alice, world.channel, "plan start", {**START, "exam_date": "2027-01-20"}
+    )
+    assert ok.ephemeral
+    embed = ok.embeds[0]
+    assert embed["title"].startswith("Week 1 of 8 — Phase 1")
+    assert "first kickoff" in embed["description"]
+    assert any(f["name"].startswith("This week:") for f in embed["fields"])
+    status = await emulator.slash(world.alice, world.channel, "plan status")
+    fields = {f["name"]: f["value"] for f in status.embeds[0]["fields"]}
+    assert fields["Practice this week"].startswith("0 of ")
+    assert "Wednesday 15:00 (UTC)" in fields["Reminders"]
+    async with bot.db.read() as session:
+        row = await session.get(Enrolment, world.alice.id)
+    assert row is not None
+    assert (row.weeks, row.timezone, row.reminder_time) == (8, "UTC", "15:00")
+    emulator.assert_clean()
+
+
+async def test_kickoff_dm_at_the_due_tick_exactly_once(
+    emulator: DiscordEmulator, world: World, bot: StudyBot, clock: Clock
+) -> None:
+    await emulator.slash(world.alice, world.channel, "plan start", START)
+    assert await tick(bot, clock) == {}
+    clock.advance(minutes=30)  # 15:00 UTC: the kickoff and the weekly report are due
+    sent = await tick(bot, clock)
+    assert sent == {"remind": 1, "report": 1}
+    assert await tick(bot, clock) == {}  # exactly once
+    dms = emulator.dms(world.alice)
+    kickoff = next(m for m in dms if m.embeds and m.embeds[0]["title"].startswith("Week 1"))
+    assert kickoff.embeds[0]["title"] == "Week 1 of 12 — Phase 1: ML fundamentals review"
+    button = next(b for b in kickoff.buttons() if b["custom_id"].startswith("plan:q:"))
+    started = await emulator.click(world.alice, kickoff, button["custom_id"])
+    assert started.ephemeral
+    assert started.embeds[0]["title"].startswith("Quiz · question 1 of 10")
+    async with bot.db.read() as session:
+        keys = sorted(await session.scalars(select(Delivery.key).where(Delivery.status == "sent")))
+    assert keys[0] == f"remind:{world.alice.id}:1"
+    emulator.assert_clean()
+
+
+async def test_closed_dms_fall_back_to_the_channel(
+    emulator: DiscordEmulator, world: World, bot: StudyBot, clock: Clock
+) -> None:
+    await emulator.slash(world.alice, world.channel, "plan start", START)
+    emulator.set_dms_closed(world.alice)
+    clock.advance(minutes=30)
+    await tick(bot, clock)
+    posts = emulator.channel_messages(world.channel)
+    assert len(posts) == 1
+    assert posts[0].content.startswith(f"<@{world.alice.id}>")
+    assert posts[0].embeds[0]["title"].startswith("Week 1 of 12")
+    async with bot.db.read() as session:
+        member = await session.get(Member, world.alice.id)
+        report = await session.get(Delivery, f"report:{world.alice.id}:2026-W48")
+    assert member is not None
+    assert member.dms_closed
+    assert report is not None
+    assert report.status == "failed"  # reports are personal: never posted in a channel
+    assert emulator.invalid_requests_in(600) <= 2
+    emulator.assert_clean()
+
+
+async def test_closed_dms_without_a_channel_are_shown_in_status(
+    emulator: DiscordEmulator, world: World, bot: StudyBot, clock: Clock
+) -> None:
+    dm = emulator.dm_channel(world.bob)
+    await emulator.slash(world.bob, dm, "plan start", START)
+    emulator.set_dms_closed(world.bob)
+    clock.advance(minutes=30)
+    await tick(bot, clock)
+    emulator.set_dms_closed(world.bob, False)
+    status = await emulator.slash(world.bob, dm, "plan status")
+    fields = {f["name"]: f["value"] for f in status.embeds[0]["fields"]}
+    assert "could not be delivered" in fields["Delivery problem"]
+    async with bot.db.read() as session:
+        member = await session.get(Member, world.bob.id)
+    assert member is not None
+    assert not member.dms_closed  # running a command opens DMs again
+    emulator.assert_clean()
+
+
+async def test_reports_off_is_honoured(
+    emulator: DiscordEmulator, world: World, bot: StudyBot, clock: Clock
+) -> None:
+    await emulator.slash(world.alice, world.channel, "plan start", START)
+    off = await emulator.slash(world.alice, world.channel, "reports off")
+    assert "off" in off.content
+    clock.advance(minutes=30)
+    sent = await tick(bot, clock)
+    assert sent == {"remind": 1}
+    assert not any(m.attachments for m in emulator.dms(world.alice))
+    emulator.assert_clean()
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+async def test_progress_has_a_chart(emulator: DiscordEmulator, world: World, bot: StudyBot) -> None:
+    result = await emulator.slash(world.alice, world.channel, "progress")
+    assert result.ephemeral
+    message = result.followups[0] if result.followups else result.message
+    assert message is not None
+    assert message.embeds[0]["title"].startswith("Your progress")
+    name, data, _kind = message.attachments[0]
+    assert name == "progress.png"
+    width, height = png_size(data)
+    assert 600 <= width <= 1600
+    assert 300 <= height <= 1000
+    assert 5_000 < len(data) < 1_000_000
+    emulator.assert_clean()
