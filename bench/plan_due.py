@@ -128,6 +128,8 @@ async def main(n: int) -> None:
     try:
         t0 = time.perf_counter()
         await seed(db, store, n)
+        await db.close()  # a restart: the write-ahead log is checkpointed into the file
+        db = Database.from_url(f"sqlite+aiosqlite:///{path}")
         print(f"plan: {n:,} active enrolments seeded in {time.perf_counter() - t0:.1f} s ({path})")
 
         async def kickoffs(s: AsyncSession) -> object:

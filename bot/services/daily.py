@@ -7,11 +7,13 @@ downtime still goes out the same local day; once the local day is over it is ski
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -142,18 +144,34 @@ class DueDrop:
 async def due_drops(
     session: AsyncSession, now: datetime, owns: Callable[[int], bool] = lambda _g: True
 ) -> list[DueDrop]:
-    """Guilds whose drop for their current local day is due and not yet claimed."""
-    rows = await session.scalars(select(GuildSettings).where(GuildSettings.paused.is_(False)))
+    """Guilds whose drop for their current local day is due and not yet claimed.
+
+    Plain rows, cached zones and times, and a pause every thousand guilds keep the event
+    loop responsive with thousands of guilds.
+    """
+    rows = await session.execute(
+        select(GuildSettings.guild_id, GuildSettings.post_time, GuildSettings.timezone).where(
+            GuildSettings.paused.is_(False)
+        )
+    )
     due = []
-    for settings in rows:
-        if not owns(settings.guild_id):
+    for n, (guild_id, post_time, zone) in enumerate(rows):
+        if n % 1000 == 999:
+            await asyncio.sleep(0)
+        if not owns(guild_id):
             continue
-        day = local_day(settings, now)
-        moment = post_moment(settings, day)
+        tz = parse_timezone(zone)
+        day = now.astimezone(tz).date()
+        moment = local_moment(day, _time(post_time), tz)
         if now >= moment:
-            due.append(DueDrop(settings.guild_id, day, moment))
+            due.append(DueDrop(guild_id, day, moment))
     done = await deliveries.existing(session, (d.key for d in due))
     return [d for d in due if d.key not in done]
+
+
+@lru_cache(maxsize=2048)
+def _time(text: str) -> time:
+    return parse_time(text)
 
 
 async def failed_drops(

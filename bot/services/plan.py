@@ -154,6 +154,25 @@ def next_reminder(enrolment: Enrolment, now: datetime) -> datetime:
 
 
 # -- enrolment ---------------------------------------------------------------------------
+def _check_dates(start: date, exam: date | None, today: date, total: int) -> int:
+    """The plan's number of weeks, or InvalidInput."""
+    if not today - timedelta(weeks=MAX_WEEKS) <= start <= today + timedelta(weeks=MAX_WEEKS):
+        raise InvalidInput("The start date must be within a year of today.")
+    weeks = fit_weeks(start, exam, today, total)
+    if start + timedelta(weeks=weeks) <= today:
+        raise InvalidInput("With that start date the whole plan would be over already.")
+    return weeks
+
+
+def _check_delivery(day: int, deliver: str, channel_id: int | None) -> None:
+    if not 0 <= day <= 6:
+        raise InvalidInput("The reminder day must be a weekday from Monday (0) to Sunday (6).")
+    if deliver not in DELIVER:
+        raise InvalidInput("Reminders go by DM or to a channel.")
+    if deliver == "channel" and channel_id is None:
+        raise InvalidInput("Channel reminders need a server channel: run /plan start there.")
+
+
 def _plan_keys(user_id: int) -> list[str]:
     weekly = [f"{kind}:{user_id}:{k}" for kind in ("remind", "nudge") for k in range(1, 53)]
     return [*weekly, f"examdone:{user_id}"]
@@ -174,23 +193,19 @@ async def enrol(
     deliver: str = "dm",
     now: datetime,
 ) -> Enrolment:
-    """Join the plan (or start it over: a new enrolment replaces the old one)."""
+    """Join the plan (or start it over: a new enrolment replaces the old one).
+
+    The start date defaults to today in the member's timezone, the reminder to 09:00 on
+    the start date's weekday. A plan already over at enrolment is refused, so every
+    scheduled send of a plan comes after its enrolment.
+    """
     tz = parse_timezone(timezone)
     at = parse_time(reminder_time or DEFAULT_REMINDER)
     today = now.astimezone(tz).date()
     start = start_date or today
-    if not today - timedelta(weeks=MAX_WEEKS) <= start <= today + timedelta(weeks=MAX_WEEKS):
-        raise InvalidInput("The start date must be within a year of today.")
-    weeks = fit_weeks(start, exam_date, today, len(content.plan.weeks))
-    if start + timedelta(weeks=weeks) <= today:
-        raise InvalidInput("With that start date the whole plan would be over already.")
+    weeks = _check_dates(start, exam_date, today, len(content.plan.weeks))
     day = start.weekday() if reminder_day is None else reminder_day
-    if not 0 <= day <= 6:
-        raise InvalidInput("The reminder day must be a weekday from Monday (0) to Sunday (6).")
-    if deliver not in DELIVER:
-        raise InvalidInput("Reminders go by DM or to a channel.")
-    if deliver == "channel" and channel_id is None:
-        raise InvalidInput("Channel reminders need a server channel: run /plan start there.")
+    _check_delivery(day, deliver, channel_id)
     row = await session.get(Enrolment, user_id)
     if row is None:
         row = Enrolment(user_id=user_id)

@@ -20,7 +20,8 @@ time), not per row. `due()` serves several kinds from one read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import asyncio
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -41,6 +42,7 @@ NUDGE_DAYS = 3
 STATUSES = ("claimed", "sent", "failed", "skipped")  # every Delivery status
 KINDS = ("remind", "nudge", "report", "examdone")
 ShardFilter = Callable[[int | None], bool]  # gets the enrolment's guild id (None: from a DM)
+CHUNK = 20_000  # rows handled between yields to the event loop
 
 
 class Due(NamedTuple):
@@ -71,11 +73,14 @@ _COLUMNS = (
 Hit = tuple[datetime, int, str]  # a moment, the ordinal of its local date, that date's ISO week
 
 
+Rows = list[Any]  # (user_id, guild_id, channel_id, deliver, schedule, weeks, start, exam, created)
+
+
 class _Tick:
     """One tick's rows, with what they share computed once: moments per schedule (zone,
     weekday and time) and day numbers per date value."""
 
-    def __init__(self, now: datetime, rows: Sequence[Any]) -> None:
+    def __init__(self, now: datetime, rows: Rows) -> None:
         self.now, self.rows, self.moments = now, rows, Moments(now)
         self.days = {
             raw: _day(raw).toordinal()
@@ -100,11 +105,11 @@ def _day(raw: Any) -> date:
     return raw if isinstance(raw, date) else date.fromisoformat(raw)
 
 
-def _weekly(tick: _Tick, kind: str, done: set[str], lag: int = 0) -> list[Due]:
+def _weekly(tick: _Tick, rows: Rows, kind: str, done: set[str], lag: int = 0) -> list[Due]:
     """Per enrolment, its latest weekly moment (`lag` days after the kickoff) in weeks 1..n,
     unless its key is in `done`."""
     found, hits, days = [], tick.hits(lag), tick.days
-    for uid, gid, cid, deliver, schedule, n, start, _exam, created in tick.rows:
+    for uid, gid, cid, deliver, schedule, n, start, _exam, created in rows:
         hit = hits[schedule]
         if hit is None or (created is not None and hit[0] < created):
             continue
@@ -114,10 +119,10 @@ def _weekly(tick: _Tick, kind: str, done: set[str], lag: int = 0) -> list[Due]:
     return found
 
 
-def _reports(tick: _Tick, done: set[str]) -> list[Due]:
-    """Weekly reports from enrolment until a week after the plan ends (see `_plan_end`)."""
+def _reports(tick: _Tick, rows: Rows, done: set[str]) -> list[Due]:
+    """Weekly reports from enrolment until a week after the plan ends (or the exam)."""
     found, hits, days = [], tick.hits(0), tick.days
-    for uid, gid, cid, _deliver, schedule, n, start, exam, created in tick.rows:
+    for uid, gid, cid, _deliver, schedule, n, start, exam, created in rows:
         hit = hits[schedule]
         if hit is None or (created is not None and hit[0] < created):
             continue
@@ -128,10 +133,10 @@ def _reports(tick: _Tick, done: set[str]) -> list[Due]:
     return found
 
 
-def _followups(tick: _Tick) -> list[Due]:
+def _followups(tick: _Tick, rows: Rows) -> list[Due]:
     """The day after the exam (or after the last plan week), at the reminder time."""
     found, days, moments = [], tick.days, tick.moments
-    for uid, gid, cid, deliver, schedule, n, start, exam, _created in tick.rows:
+    for uid, gid, cid, deliver, schedule, n, start, exam, _created in rows:
         end = days[exam] + 1 if exam is not None else days[start] + 7 * n
         tz, _, at = schedule.split("|")
         today = moments.today(tz)
@@ -152,9 +157,11 @@ async def _read(session: AsyncSession, now: datetime, shard_filter: ShardFilter 
     recent = Enrolment.created_at >= now - WINDOW
     created = type_coerce(case((recent, Enrolment.created_at), else_=null()), NullType)
     query = select(*_COLUMNS, created).where(Enrolment.status == ACTIVE)
-    rows: Sequence[Any] = (await (await session.connection()).execute(query)).all()
-    if shard_filter is not None:
-        rows = [r for r in rows if shard_filter(r[1])]
+    result = await (await session.connection()).execute(query)
+    rows: Rows = []
+    for part in result.partitions(CHUNK):  # rows are built in Python: let the loop run
+        rows += part if shard_filter is None else [r for r in part if shard_filter(r[1])]
+        await asyncio.sleep(0)
     fresh = [r for r in rows if r[8] is not None]  # the few created within WINDOW
     if fresh:
         moments = {r[0]: _utc(r[8]) for r in fresh}
@@ -218,12 +225,20 @@ async def _behind(session: AsyncSession, content: ContentStore, tick: _Tick, due
     return Dues([d for d in dues.due if behind(d)], dues.stale)
 
 
-def _candidates(tick: _Tick, kind: str, done: set[str]) -> list[Due]:
-    if kind == "remind":
-        return _weekly(tick, "remind", done)
-    if kind == "nudge":
-        return _weekly(tick, "nudge", done, NUDGE_DAYS)
-    return _reports(tick, done) if kind == "report" else _followups(tick)
+async def _candidates(tick: _Tick, kind: str, done: set[str]) -> list[Due]:
+    """Scan the rows in chunks, yielding to the event loop in between."""
+    found: list[Due] = []
+    for i in range(0, len(tick.rows), CHUNK):
+        rows = tick.rows[i : i + CHUNK]
+        if kind in ("remind", "nudge"):
+            found += _weekly(tick, rows, kind, done, NUDGE_DAYS if kind == "nudge" else 0)
+        else:
+            found += _reports(tick, rows, done) if kind == "report" else _followups(tick, rows)
+        await asyncio.sleep(0)
+    return found
+
+
+CHANNEL_FALLBACK = ("remind", "examdone")
 
 
 async def due(
@@ -242,14 +257,20 @@ async def due(
     tick, members = await _read(session, now, shard_filter), await _opted_out(session)
     closed, found = members["closed"], {}
     for kind in kinds:
-        cands = _candidates(tick, kind, await _recent(session, kind, now))
+        cands = await _candidates(tick, kind, await _recent(session, kind, now))
         off = members.get(kind, set())
         cands = [d for d in cands if d.user_id not in off]
-        if closed:
-            cands = [d for d in cands if d.deliver != "dm" or d.user_id not in closed]
+        if closed:  # no DM attempts; kickoffs and follow-ups can still go to a channel
+            cands = [
+                d
+                for d in cands
+                if d.user_id not in closed
+                or (kind in CHANNEL_FALLBACK and d.channel_id is not None)
+            ]
         found[kind] = await _split(session, cands, now)
         if kind == "nudge":
-            assert content is not None, "nudges need the content store"
+            if content is None:
+                raise ValueError("nudges need the content store (the week's target)")
             found[kind] = await _behind(session, content, tick, found[kind])
     return found
 

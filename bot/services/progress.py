@@ -82,9 +82,10 @@ def short_name(domain_id: str) -> str:
     return SHORT_NAMES.get(domain_id, domain_id.replace("_", " ").capitalize())
 
 
-async def _totals(
-    session: AsyncSession, user_id: int, periods: list[str]
-) -> dict[tuple[str, str], tuple[int, int]]:
+Totals = dict[tuple[str, str], tuple[int, int]]  # (period, topic) → (answered, correct)
+
+
+async def _totals(session: AsyncSession, user_id: int, periods: list[str]) -> Totals:
     rows = await session.execute(
         select(
             ProgressTotal.period, ProgressTotal.topic, ProgressTotal.answered, ProgressTotal.correct
@@ -111,9 +112,7 @@ def readiness(domains: tuple[DomainStat, ...], min_answers: int) -> float | None
     return sum(d.weight * (d.accuracy or 0.0) for d in counted) / weight
 
 
-def _weakest(
-    totals: dict[tuple[str, str], tuple[int, int]], content: ContentStore
-) -> tuple[TopicStat, ...]:
+def _weakest(totals: Totals, content: ContentStore) -> tuple[TopicStat, ...]:
     found = []
     for (period, topic), (answered, correct) in totals.items():
         if period != ALL or "." not in topic or answered < WEAK_MIN_ANSWERS:
@@ -127,6 +126,12 @@ def _weakest(
     return tuple(found[:3])
 
 
+def _score(totals: Totals, period: str, topic: str = "*") -> tuple[int, int, float | None]:
+    """(answered, correct, accuracy) for one period and topic."""
+    answered, correct = totals.get((period, topic), (0, 0))
+    return answered, correct, percent(correct, answered)
+
+
 async def report(
     session: AsyncSession,
     content: ContentStore,
@@ -135,28 +140,25 @@ async def report(
     now: datetime,
     min_answers: int = 10,
 ) -> ProgressReport:
+    """The member's progress: one read of their totals (this and the last 7 ISO weeks, and
+    all time), their streaks and their enrolment."""
     this_week = iso_week(now)
     weeks = [shift_week(this_week, -i) for i in range(TREND_WEEKS - 1, -1, -1)]
     totals = await _totals(session, user_id, [ALL, *weeks])
-
-    def get(period: str, topic: str = "*") -> tuple[int, int, float | None]:
-        answered, correct = totals.get((period, topic), (0, 0))
-        return answered, correct, percent(correct, answered)
-
     domains = tuple(
-        DomainStat(d.id, d.name, short_name(d.id), d.weight, *get(ALL, d.id))
+        DomainStat(d.id, d.name, short_name(d.id), d.weight, *_score(totals, ALL, d.id))
         for d in content.blueprint.domains
     )
-    trend = tuple(WeekPoint(w, *get(w)) for w in weeks)
+    trend = tuple(WeekPoint(w, *_score(totals, w)) for w in weeks)
     now_acc, last_acc = trend[-1].accuracy, trend[-2].accuracy
     change = None if now_acc is None or last_acc is None else now_acc - last_acc
     streak = await session.scalar(select(func.max(Streak.current)).where(Streak.user_id == user_id))
-    answered, _, accuracy = get(ALL)
+    answered, _, accuracy = _score(totals, ALL)
     return ProgressReport(
         user_id=user_id,
         week=this_week,
         pass_line=content.blueprint.exam.pass_estimate,
-        answered_week=get(this_week)[0],
+        answered_week=trend[-1].answered,
         answered_total=answered,
         accuracy=accuracy,
         domains=domains,

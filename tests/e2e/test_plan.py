@@ -103,6 +103,11 @@ async def test_closed_dms_fall_back_to_the_channel(
     assert report is not None
     assert report.status == "failed"  # reports are personal: never posted in a channel
     assert emulator.invalid_requests_in(600) <= 2
+    clock.advance(days=7)  # next week: DMs are known to be closed, so straight to the channel
+    assert await tick(bot, clock) == {"remind": 1}
+    posts = emulator.channel_messages(world.channel)
+    assert posts[-1].embeds[0]["title"].startswith("Week 2 of 12")
+    assert emulator.invalid_requests_in(600) <= 2  # no new DM attempts
     emulator.assert_clean()
 
 
