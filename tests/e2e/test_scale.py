@@ -95,3 +95,33 @@ async def test_each_shard_delivers_its_own_guilds(
         await first.stop()
         await second.stop()
     emulator.assert_clean()
+
+
+async def test_plan_reminders_once_across_processes_and_restarts(
+    emulator: DiscordEmulator, content: ContentStore, clock: Clock
+) -> None:
+    guild = emulator.add_guild("group")
+    channel = emulator.add_channel(guild, "study")
+    members = [emulator.add_member(guild, f"member{i}") for i in range(3)]
+    first, second = await two_runners(emulator, content, clock)
+    try:
+        a = await first.start()
+        for member in members:
+            await emulator.slash(member, channel, "plan start",
+                                 {"timezone": "UTC", "reminder_time": "15:00"})
+        b = await second.start()
+        clock.advance(minutes=30)
+        jobs = [bot.get_cog("PlanCog").jobs for bot in (a, b)]  # type: ignore[union-attr]
+        await asyncio.gather(*(j.tick(clock.now) for j in jobs for _ in range(2)))
+        a = await first.restart()
+        jobs[0] = a.get_cog("PlanCog").jobs  # type: ignore[union-attr]
+        await asyncio.gather(*(j.tick(clock.now) for j in jobs))
+        for member in members:
+            kickoffs = [m for m in emulator.dms(member)
+                        if m.embeds and m.embeds[0]["title"].startswith("Week 1")]
+            reports = [m for m in emulator.dms(member) if m.attachments]
+            assert (len(kickoffs), len(reports)) == (1, 1)
+    finally:
+        await first.stop()
+        await second.stop()
+    emulator.assert_clean()
