@@ -86,14 +86,25 @@ class StudyBotMixin:
     scheduler: Scheduler
     clock: Callable[[], datetime]
 
-    def _init_study(
+    def __init__(
         self,
         settings: Settings,
         db: Database,
         content: ContentStore,
         scheduler: Scheduler,
-        clock: Callable[[], datetime],
+        clock: Callable[[], datetime] = utcnow,
+        **kwargs: Any,
     ) -> None:
+        if isinstance(self, commands.AutoShardedBot):
+            kwargs.update(shard_count=settings.shard_count, shard_ids=settings.shard_ids)
+        super().__init__(  # type: ignore[call-arg]
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            tree_cls=StudyTree,
+            help_command=None,
+            owner_ids=set(settings.owner_ids) or None,
+            **kwargs,
+        )
         self.settings = settings
         self.db = db
         self.content = content
@@ -186,47 +197,11 @@ class StudyBotMixin:
 
 
 class StudyBot(StudyBotMixin, commands.Bot):
-    def __init__(
-        self,
-        settings: Settings,
-        db: Database,
-        content: ContentStore,
-        scheduler: Scheduler,
-        clock: Callable[[], datetime] = utcnow,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            command_prefix=commands.when_mentioned,
-            intents=intents(),
-            tree_cls=StudyTree,
-            help_command=None,
-            owner_ids=set(settings.owner_ids) or None,
-            **kwargs,
-        )
-        self._init_study(settings, db, content, scheduler, clock)
+    """One process holding every guild (the default)."""
 
 
 class ShardedStudyBot(StudyBotMixin, commands.AutoShardedBot):
-    def __init__(
-        self,
-        settings: Settings,
-        db: Database,
-        content: ContentStore,
-        scheduler: Scheduler,
-        clock: Callable[[], datetime] = utcnow,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            command_prefix=commands.when_mentioned,
-            intents=intents(),
-            tree_cls=StudyTree,
-            help_command=None,
-            owner_ids=set(settings.owner_ids) or None,
-            shard_count=settings.shard_count,
-            shard_ids=settings.shard_ids,  # type: ignore[arg-type]
-            **kwargs,
-        )
-        self._init_study(settings, db, content, scheduler, clock)
+    """One of several processes, each holding SHARD_IDS of SHARD_COUNT shards."""
 
 
 # The bot has no voice features; don't warn that voice libraries are missing.

@@ -160,17 +160,30 @@ async def toggle_mark(
     return Step(practice, item, content.questions[item.question_id])
 
 
-async def progress(session: AsyncSession, session_id: int) -> tuple[int, int, list[int]]:
-    """(answered, total, marked positions) of an exam."""
-    items = list(
+async def _items(session: AsyncSession, session_id: int) -> list[SessionItem]:
+    return list(
         await session.scalars(
             select(SessionItem)
             .where(SessionItem.session_id == session_id)
             .order_by(SessionItem.position)
         )
     )
+
+
+async def progress(session: AsyncSession, session_id: int) -> tuple[int, int, list[int]]:
+    """(answered, total, marked positions) of an exam."""
+    items = await _items(session, session_id)
     answered = sum(1 for i in items if i.choice)
     return answered, len(items), [i.position for i in items if i.marked]
+
+
+async def submission(
+    session: AsyncSession, *, session_id: int, user_id: int, now: datetime
+) -> tuple[int, int, int, list[int]]:
+    """What the Submit confirmation shows: (current position, answered, total, marked)."""
+    practice = await _active_owned(session, session_id, user_id, now)
+    answered, total, marked = await progress(session, session_id)
+    return practice.position, answered, total, marked
 
 
 async def grade(
@@ -187,13 +200,7 @@ async def grade(
     if user_id is not None and practice.user_id != user_id:
         raise NotYours()
     if practice.status == "active":
-        items = list(
-            await session.scalars(
-                select(SessionItem)
-                .where(SessionItem.session_id == session_id)
-                .order_by(SessionItem.position)
-            )
-        )
+        items = await _items(session, session_id)
         correct = 0
         for item in items:
             if item.choice:
@@ -222,13 +229,7 @@ async def result(session: AsyncSession, content: ContentStore, session_id: int) 
     practice = await load(session, session_id)
     if practice.kind != "exam" or practice.status == "active":
         raise NotFound("That exam has not been graded yet.")
-    items = list(
-        await session.scalars(
-            select(SessionItem)
-            .where(SessionItem.session_id == session_id)
-            .order_by(SessionItem.position)
-        )
-    )
+    items = await _items(session, session_id)
     by_domain: dict[str, tuple[int, int]] = {}
     wrong = []
     for item in items:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -54,70 +55,50 @@ class _ExamItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"exam:
         return cls(item, int(groups["sid"]), int(groups.get("n") or 0), groups.get("extra") or "")
 
 
+async def act(
+    interaction: discord.Interaction,
+    action: Callable[..., Awaitable[Step]],
+    session_id: int,
+    **kwargs: Any,
+) -> None:
+    """Run one exam action for the clicking member and show the page it leads to."""
+    bot = _bot(interaction)
+    async with user_errors(interaction):
+        async with bot.db.begin() as session:
+            step = await action(
+                session,
+                bot.content,
+                session_id=session_id,
+                user_id=interaction.user.id,
+                now=bot.now(),
+                **kwargs,
+            )
+        await show(interaction, step)
+
+
 class ExamPick(_ExamItem, template=r"exam:p:(?P<sid>\d+):(?P<n>\d+):(?P<extra>[A-F])"):
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
-        async with user_errors(interaction):
-            async with bot.db.begin() as session:
-                step = await exam.pick_answer(
-                    session,
-                    bot.content,
-                    session_id=self.sid,
-                    user_id=interaction.user.id,
-                    position=self.n,
-                    choice=self.extra,
-                    now=bot.now(),
-                )
-            await show(interaction, step)
+        await act(interaction, exam.pick_answer, self.sid, position=self.n, choice=self.extra)
 
 
 class ExamGoto(_ExamItem, template=r"exam:g:(?P<sid>\d+):(?P<n>\d+):(?P<extra>\w+)"):
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
-        async with user_errors(interaction):
-            async with bot.db.begin() as session:
-                step = await exam.goto(
-                    session,
-                    bot.content,
-                    session_id=self.sid,
-                    user_id=interaction.user.id,
-                    position=self.n,
-                    now=bot.now(),
-                )
-            await show(interaction, step)
+        await act(interaction, exam.goto, self.sid, position=self.n)
 
 
 class ExamMark(_ExamItem, template=r"exam:k:(?P<sid>\d+):(?P<n>\d+)"):
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
-        async with user_errors(interaction):
-            async with bot.db.begin() as session:
-                step = await exam.toggle_mark(
-                    session,
-                    bot.content,
-                    session_id=self.sid,
-                    user_id=interaction.user.id,
-                    position=self.n,
-                    now=bot.now(),
-                )
-            await show(interaction, step)
+        await act(interaction, exam.toggle_mark, self.sid, position=self.n)
 
 
 class ExamSubmit(_ExamItem, template=r"exam:s:(?P<sid>\d+)"):
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
         async with user_errors(interaction):
-            async with bot.db.begin() as session:
-                step = await exam.goto(
-                    session,
-                    bot.content,
-                    session_id=self.sid,
-                    user_id=interaction.user.id,
-                    position=0,
-                    now=bot.now(),
+            async with bot.db.read() as session:
+                back, answered, total, marked = await exam.submission(
+                    session, session_id=self.sid, user_id=interaction.user.id, now=bot.now()
                 )
-                back = step.session.position
-                answered, total, marked = await exam.progress(session, self.sid)
             embed, view = render.exam_confirm(self.sid, answered, total, marked, back)
             await interaction.response.edit_message(embed=embed, view=view)
 

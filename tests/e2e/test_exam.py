@@ -59,6 +59,9 @@ async def test_half_exam_answered_marked_and_submitted(
 
     confirm = await click(emulator, world, back, "exam:s:")
     assert confirm.embeds[0]["title"] == "Submit the exam?"
+    again = await click(emulator, world, confirm, "exam:g:", ":back")  # not yet: back
+    assert again.embeds[0]["title"] == "Mock exam · question 24 of 25"
+    confirm = await click(emulator, world, again, "exam:s:")
     assert "20 of 25" in confirm.embeds[0]["description"]
     assert "5 unanswered" in confirm.embeds[0]["description"]
     result = await click(emulator, world, confirm, "exam:c:")
