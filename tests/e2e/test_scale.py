@@ -107,8 +107,9 @@ async def test_plan_reminders_once_across_processes_and_restarts(
     try:
         a = await first.start()
         for member in members:
-            await emulator.slash(member, channel, "plan start",
-                                 {"timezone": "UTC", "reminder_time": "15:00"})
+            await emulator.slash(
+                member, channel, "plan start", {"timezone": "UTC", "reminder_time": "15:00"}
+            )
         b = await second.start()
         clock.advance(minutes=30)
         jobs = [bot.get_cog("PlanCog").jobs for bot in (a, b)]  # type: ignore[union-attr]
@@ -117,8 +118,11 @@ async def test_plan_reminders_once_across_processes_and_restarts(
         jobs[0] = a.get_cog("PlanCog").jobs  # type: ignore[union-attr]
         await asyncio.gather(*(j.tick(clock.now) for j in jobs))
         for member in members:
-            kickoffs = [m for m in emulator.dms(member)
-                        if m.embeds and m.embeds[0]["title"].startswith("Week 1")]
+            kickoffs = [
+                m
+                for m in emulator.dms(member)
+                if m.embeds and m.embeds[0]["title"].startswith("Week 1")
+            ]
             reports = [m for m in emulator.dms(member) if m.attachments]
             assert (len(kickoffs), len(reports)) == (1, 1)
     finally:
