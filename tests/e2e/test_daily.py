@@ -161,3 +161,44 @@ async def test_deleted_channel_fails_then_pauses_and_tells_the_admin(
     await cog.jobs.tick(clock.now + timedelta(minutes=3))  # type: ignore[attr-defined]
     assert emulator.invalid_requests_in(600) <= 3
     emulator.assert_clean()
+
+
+async def test_monday_brings_last_weeks_top_five(
+    emulator: DiscordEmulator,
+    world: World,
+    runner: Runner,
+    content: ContentStore,
+    clock: Clock,
+    sqlite_db_url: str,
+) -> None:
+    from bot.db import Database
+    from bot.services.answers import record_answer
+
+    db = Database.from_url(sqlite_db_url)
+    async with db.begin() as session:  # points last week (W48) for alice and bob
+        for user, n in ((world.alice.id, 3), (world.bob.id, 1)):
+            for q in list(content.questions.values())[:n]:
+                await record_answer(
+                    session,
+                    content,
+                    user_id=user,
+                    guild_id=world.guild.id,
+                    question_id=q.id,
+                    choice=q.key,
+                    source="quiz",
+                    now=clock.now,
+                )
+    await db.close()
+    bot = await runner.start()
+    await setup_daily(emulator, world)  # 09:00 Europe/Berlin
+    clock.now = clock.now.replace(day=30, hour=8, minute=0)  # Monday 2026-11-30, 09:00 local
+    cog = bot.get_cog("DailyCog")
+    assert cog is not None
+    await cog.jobs.tick(clock.now)  # type: ignore[attr-defined]
+    await cog.jobs.tick(clock.now)  # type: ignore[attr-defined]
+    posts = emulator.channel_messages(world.channel)
+    assert len(posts) == 2  # the drop and the summary, once each
+    summary = posts[1].embeds[0]
+    assert summary["title"] == "Last week's leaderboard (2026-W48)"
+    assert summary["description"].splitlines()[0] == f"**1.** <@{world.alice.id}> — 3 pts"
+    emulator.assert_clean()

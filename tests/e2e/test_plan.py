@@ -163,3 +163,59 @@ async def test_progress_has_a_chart(emulator: DiscordEmulator, world: World, bot
     assert 300 <= height <= 1000
     assert 5_000 < len(data) < 1_000_000
     emulator.assert_clean()
+
+
+async def test_exam_follow_up_asks_how_it_went_and_ends_the_plan(
+    emulator: DiscordEmulator, world: World, bot: StudyBot, clock: Clock
+) -> None:
+    await emulator.slash(
+        world.alice, world.channel, "plan start", {**START, "exam_date": "2026-12-09"}
+    )  # two weeks away
+    clock.advance(days=15, minutes=30)  # Thursday 2026-12-10 15:00: the day after the exam
+    sent = await tick(bot, clock)
+    assert sent.get("examdone") == 1
+    ask = next(m for m in emulator.dms(world.alice) if "How did it go?" in m.content)
+    passed = next(b for b in ask.buttons() if b["custom_id"].endswith(":passed"))
+    reply = await emulator.click(world.alice, ask, passed["custom_id"])
+    assert "Congratulations" in reply.content
+    async with bot.db.read() as session:
+        row = await session.get(Enrolment, world.alice.id)
+    assert row is not None
+    assert (row.status, row.outcome) == ("finished", "passed")
+    assert "examdone" not in await tick(bot, clock)
+    emulator.assert_clean()
+
+
+async def test_resources_for_a_domain_and_for_the_plan_week(
+    emulator: DiscordEmulator, world: World, bot: StudyBot
+) -> None:
+    serving = await emulator.slash(world.alice, world.channel, "resources", {"domain": "serving"})
+    assert serving.embeds[0]["title"] == "Resources · Serving and scaling models"
+    assert (
+        "https://cloud.google.com/vertex-ai/docs/model-monitoring/overview"
+        in serving.embeds[0]["description"]
+    )
+    before = await emulator.slash(world.alice, world.channel, "resources")
+    assert "certification" in before.embeds[0]["description"]
+    await emulator.slash(world.alice, world.channel, "plan start", START)
+    week = await emulator.slash(world.alice, world.channel, "resources")
+    assert week.embeds[0]["title"].startswith("Resources · Week 1 of 12")
+    assert "bigquery/docs/e2e-journey" in week.embeds[0]["description"]
+    emulator.assert_clean()
+
+
+async def test_pause_resume_and_stop(
+    emulator: DiscordEmulator, world: World, bot: StudyBot, clock: Clock
+) -> None:
+    await emulator.slash(world.alice, world.channel, "plan start", START)
+    paused = await emulator.slash(world.alice, world.channel, "plan pause")
+    assert "paused" in paused.content
+    clock.advance(days=10)
+    assert await tick(bot, clock) == {}  # no reminders while paused
+    resumed = await emulator.slash(world.alice, world.channel, "plan resume")
+    assert "Week 1 of 12" in resumed.content  # the plan waited
+    stopped = await emulator.slash(world.alice, world.channel, "plan stop")
+    assert "left the plan" in stopped.content
+    status = await emulator.slash(world.alice, world.channel, "plan status")
+    assert "not enrolled" in status.content
+    emulator.assert_clean()

@@ -228,6 +228,9 @@ async def test_flag_a_question(
     listing = await emulator.slash(world.admin, world.channel, "studyadmin flags")
     q = shown_question(content, message)
     assert f"`{q.id}` — 1 report" in listing.embeds[0]["description"]
+    hardest = await emulator.slash(world.admin, world.channel, "studyadmin questions")
+    assert f"`{q.id}`" in hardest.embeds[0]["description"]
+    assert "🚩1" in hardest.embeds[0]["description"]
     with pytest.raises(EmulatorError, match="needs permissions"):  # Discord hides it
         await emulator.slash(world.alice, world.channel, "studyadmin flags")
     async with bot.db.read() as session:
