@@ -9,13 +9,16 @@ import argparse
 import asyncio
 
 from bench import fanout, handlers, leaderboard, plan_due, practice
+from bench.common import seeded
 
 
 async def main(quick: bool) -> None:
     scale = 10 if quick else 1
-    await practice.main(1_000_000 // scale)
-    await leaderboard.main(1_000_000 // scale)
-    await handlers.main(1_000_000 // scale)
+    answers = 1_000_000 // scale
+    path = await seeded(answers)  # one seeded database for the three that read answers
+    await leaderboard.main(answers, path)
+    await handlers.main(answers, path)
+    await practice.main(answers, path)
     await plan_due.main(100_000 // scale)
     await fanout.main(2_500 // scale)
 

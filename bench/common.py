@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import sqlite3
 import statistics
@@ -135,5 +134,16 @@ def _flush_answers(path: Path, rows: list[tuple[object, ...]]) -> None:
         )
 
 
-def run(coro: Awaitable[None]) -> None:
-    asyncio.run(coro)  # type: ignore[arg-type]
+async def seeded(answers: int, path: Path | None = None) -> Path:
+    """A migrated database with `answers` seeded answers (made once, then reused)."""
+    if path is not None:
+        return path
+    path = temp_db_path()
+    await (await migrated(path)).close()
+    t0 = time.perf_counter()
+    seed_answers(path, content(), members=10_000, answers=answers, guilds=500)
+    print(
+        f"seeded {answers:,} answers over 10,000 members and 500 guilds in "
+        f"{time.perf_counter() - t0:.0f} s ({path.stat().st_size / 1e6:.0f} MB)"
+    )
+    return path

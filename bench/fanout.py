@@ -62,6 +62,7 @@ async def main(guilds: int) -> None:
                 f"{emu.invalid_requests_in(600)}   (target: every drop, zero 429s)"
             )
         finally:
+            await asyncio.wait_for(bot.wait_until_ready(), 10)  # a clean close
             await stop_bot(bot, task)
 
 

@@ -11,20 +11,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from pathlib import Path
 
-from bench.common import content, migrated, report, seed_answers, temp_db_path
+from bench.common import content, report, seeded
 from bot.app import create_bot
 from bot.config import Settings
 from bot.db import Database
 from tests.emulator import DiscordEmulator, start_bot, stop_bot
 
 
-async def main(answers: int, rounds: int = 40) -> None:
+async def main(answers: int, path: Path | None = None, rounds: int = 40) -> None:
     store = content()
-    path = temp_db_path()
-    await (await migrated(path)).close()
-    if answers:
-        seed_answers(path, store, members=10_000, answers=answers, guilds=500)
+    path = await seeded(answers, path)
     async with DiscordEmulator() as emu:
         guild = emu.add_guild("bench")
         channel = emu.add_channel(guild, "study")
@@ -69,6 +67,7 @@ async def main(answers: int, rounds: int = 40) -> None:
                     clicks.append(time.perf_counter() - t0)
                     assert message is not None
         finally:
+            await asyncio.wait_for(bot.wait_until_ready(), 10)  # a clean close
             await stop_bot(bot, task)
         report("/quiz answered (slash to response)", starts, "p99 < 250 ms")
         report("answer and Next clicks (click to response)", clicks, "p99 < 250 ms")

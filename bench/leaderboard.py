@@ -17,7 +17,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import NOW, content, migrated, report, seed_answers, temp_db_path
+from bench.common import NOW, migrated, report, seeded, temp_db_path
 from bot.db import Database
 from bot.services import daily, leaderboard
 from bot.services.periods import iso_week
@@ -86,12 +86,7 @@ async def due_drops(guilds: int = 10_000) -> None:
 
 
 async def main(answers: int, path: Path | None = None) -> None:
-    store = content()
-    if path is None:
-        path = temp_db_path()
-        db = await migrated(path)
-        await db.close()
-        seed_answers(path, store, members=MEMBERS, answers=answers, guilds=GUILDS)
+    path = await seeded(answers, path)
     print(f"leaderboard: {answers:,} answers, {MEMBERS:,} members, {GUILDS} guilds")
     await board_latency(path)
     await due_drops()

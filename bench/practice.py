@@ -14,7 +14,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from bench.common import NOW, content, migrated, percentiles, report, seed_answers, temp_db_path
+from bench.common import NOW, content, percentiles, report, seeded
 from bot.content import ContentStore
 from bot.db import Database
 from bot.services import quiz
@@ -136,17 +136,10 @@ def raw_sqlite(path: Path, n: int) -> list[float]:
     return samples
 
 
-async def main(answers: int) -> None:
+async def main(answers: int, path: Path | None = None) -> None:
     store = content()
-    path = temp_db_path()
-    db = await migrated(path)
-    await db.close()
-    t0 = time.perf_counter()
-    seed_answers(path, store, members=MEMBERS, answers=answers, guilds=GUILDS)
-    print(
-        f"practice: seeded {answers:,} answers over {MEMBERS:,} members in "
-        f"{time.perf_counter() - t0:.0f} s ({path.stat().st_size / 1e6:.0f} MB)"
-    )
+    path = await seeded(answers, path)
+    print(f"practice: {answers:,} answers, {MEMBERS:,} members")
     db = Database.from_url(f"sqlite+aiosqlite:///{path}")
     await one_at_a_time(db, store, 200)
     await fifty_at_once(db, store, 10)

@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from bot.sqlite_driver import OneHopDBAPI
+
 log = logging.getLogger(__name__)
 
 SQLITE_PRAGMAS = (
@@ -54,7 +56,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return create_async_engine(parsed, **kwargs)
 
     _prepare_sqlite_file(parsed)
-    engine = create_async_engine(parsed, connect_args={"timeout": 5}, **kwargs)
+    engine = create_async_engine(
+        parsed, module=OneHopDBAPI(), connect_args={"timeout": 5}, **kwargs
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:

@@ -5,6 +5,7 @@ A wrong answer is rated Again, a correct one Good. Datetimes are UTC.
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime, timedelta
 
 from fsrs import Card, Rating, Scheduler
@@ -26,12 +27,21 @@ def rate(card: Card, correct: bool, now: datetime) -> Card:
     return updated
 
 
+def _card_id(user_id: int, question_id: str) -> int:
+    """A stable id: fsrs would otherwise sleep 1 ms to make its clock-based ids unique."""
+    return zlib.crc32(f"{user_id}:{question_id}".encode())
+
+
 async def schedule(
     session: AsyncSession, *, user_id: int, question_id: str, correct: bool, now: datetime
 ) -> datetime:
     """Review the member's card for the question (creating it) and return its next due time."""
     row = await session.get(ReviewCard, (user_id, question_id))
-    card = Card.from_json(row.card) if row is not None else Card(due=now)
+    card = (
+        Card.from_json(row.card)
+        if row is not None
+        else Card(card_id=_card_id(user_id, question_id), due=now)
+    )
     card = rate(card, correct, now)
     if row is None:
         session.add(
