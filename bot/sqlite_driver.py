@@ -106,4 +106,4 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
         kw.pop("async_creator_fn", None)
         connection = aiosqlite.connect(*arg, **kw)
         connection._thread.daemon = True
-        return OneHopConnection(self, await_(connection))
+        return OneHopConnection(self, await_(connection))  # type: ignore[arg-type]

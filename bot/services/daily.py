@@ -169,6 +169,32 @@ async def due_drops(
     return [d for d in due if d.key not in done]
 
 
+async def missed_drops(
+    session: AsyncSession, now: datetime, owns: Callable[[int], bool] = lambda _g: True
+) -> list[DueDrop]:
+    """Yesterday's drops (local) that never went out, e.g. during downtime: too stale to
+    post now, so the tick records them as skipped and logs them."""
+    rows = await session.execute(
+        select(
+            GuildSettings.guild_id,
+            GuildSettings.post_time,
+            GuildSettings.timezone,
+            GuildSettings.updated_at,
+        ).where(GuildSettings.paused.is_(False))
+    )
+    missed = []
+    for guild_id, post_time, zone, updated_at in rows:
+        if not owns(guild_id):
+            continue
+        tz = parse_timezone(zone)
+        day = now.astimezone(tz).date() - timedelta(days=1)
+        moment = local_moment(day, _time(post_time), tz)
+        if updated_at < moment:  # set up before it was due
+            missed.append(DueDrop(guild_id, day, moment))
+    done = await deliveries.existing(session, (d.key for d in missed))
+    return [d for d in missed if d.key not in done]
+
+
 @lru_cache(maxsize=2048)
 def _time(text: str) -> time:
     return parse_time(text)

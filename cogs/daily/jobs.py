@@ -27,8 +27,11 @@ class DailyJobs:
         owns = self.bot.owns_guild
         async with self.bot.db.read() as session:
             due = await daily.due_drops(session, now, owns)
+            missed = await daily.missed_drops(session, now, owns)
             retries = await daily.failed_drops(session, now, owns)
             reveals = await daily.due_reveals(session, now, owns)
+        for item in missed:
+            await self.skip(item, now)
         for item in due:
             await self.post_due(item, now)
         for drop in retries:
@@ -39,17 +42,22 @@ class DailyJobs:
         for drop_id in reveals:
             await self.reveal(drop_id, now)
 
+    async def skip(self, item: daily.DueDrop, now: datetime) -> None:
+        async with self.bot.db.begin() as session:
+            if await deliveries.claim(session, item.key, "daily", now):
+                await deliveries.finish(
+                    session, item.key, "skipped", now, detail="missed during downtime"
+                )
+                log.warning("skipped the stale drop %s (due %s)", item.key, item.due_at)
+
     async def post_due(self, item: daily.DueDrop, now: datetime) -> int | None:
         """Post the drop for `item` unless the day is over or another process has it."""
-        async with self.bot.db.begin() as session:
+        async with self.bot.db.read() as session:
             settings = await daily.get_settings(session, item.guild_id)
-            if daily.local_day(settings, now) != item.day:
-                if await deliveries.claim(session, item.key, "daily", now):
-                    await deliveries.finish(
-                        session, item.key, "skipped", now, detail="missed during downtime"
-                    )
-                log.warning("skipped stale drop %s", item.key)
-                return None
+        if daily.local_day(settings, now) != item.day:  # its local day is over
+            await self.skip(item, now)
+            return None
+        async with self.bot.db.begin() as session:
             drop = await daily.create_drop(session, self.bot.content, item, now, self.rng)
             if drop is None:
                 return None

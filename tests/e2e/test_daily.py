@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.content import ContentStore, Question
-from bot.models import DailyAnswer, DailyDrop, GuildSettings
+from bot.models import DailyAnswer, DailyDrop, Delivery, GuildSettings
 from tests.e2e.conftest import Clock, Runner, World
 from tests.emulator import DiscordEmulator, Message
 
@@ -201,4 +201,24 @@ async def test_monday_brings_last_weeks_top_five(
     summary = posts[1].embeds[0]
     assert summary["title"] == "Last week's leaderboard (2026-W48)"
     assert summary["description"].splitlines()[0] == f"**1.** <@{world.alice.id}> — 3 pts"
+    emulator.assert_clean()
+
+
+async def test_after_downtime_today_goes_out_and_yesterday_is_skipped(
+    emulator: DiscordEmulator, world: World, runner: Runner, clock: Clock, caplog: object
+) -> None:
+    bot = await runner.start()
+    await setup_daily(emulator, world, time="16:00")  # 15:00 UTC; the clock says 14:30
+    clock.advance(days=1, hours=2)  # down until 16:30 UTC the next day
+    cog = bot.get_cog("DailyCog")
+    assert cog is not None
+    await cog.jobs.tick(clock.now)  # type: ignore[attr-defined]
+    posts = emulator.channel_messages(world.channel)
+    assert len(posts) == 1
+    assert "Thu 26 Nov" in posts[0].embeds[0]["title"]  # today's, not yesterday's
+    async with bot.db.read() as session:
+        skipped = await session.get(Delivery, f"daily:{world.guild.id}:2026-11-25")
+    assert skipped is not None
+    assert skipped.status == "skipped"
+    assert "skipped the stale drop" in caplog.text  # type: ignore[attr-defined]
     emulator.assert_clean()

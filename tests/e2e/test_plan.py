@@ -219,3 +219,20 @@ async def test_pause_resume_and_stop(
     status = await emulator.slash(world.alice, world.channel, "plan status")
     assert "not enrolled" in status.content
     emulator.assert_clean()
+
+
+async def test_opening_dms_too_fast_slows_down_and_retries(
+    emulator: DiscordEmulator, world: World, bot: StudyBot, clock: Clock
+) -> None:
+    await emulator.slash(world.alice, world.channel, "plan start", START)
+    await emulator.slash(world.alice, world.channel, "reports off")
+    emulator.set_dm_open_rate_limited(True)
+    clock.advance(minutes=30)
+    assert await tick(bot, clock) == {}  # 40003: not sent, not lost
+    async with bot.db.read() as session:
+        assert await session.get(Delivery, f"remind:{world.alice.id}:1") is None
+    emulator.set_dm_open_rate_limited(False)
+    clock.advance(minutes=1)
+    assert await tick(bot, clock) == {"remind": 1}
+    assert len(emulator.dms(world.alice)) == 1
+    emulator.assert_clean()
