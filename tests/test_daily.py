@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.content import ContentStore, Question
 from bot.db import Database
 from bot.models import DailyDrop, Delivery, Streak
-from bot.services import daily, leaderboard
+from bot.services import daily, drop_answers, leaderboard
 from bot.services.answers import record_answer
 from bot.services.errors import InvalidInput
 from bot.services.periods import iso_week
@@ -160,10 +160,10 @@ async def test_answers_reveal_stats_and_streaks(db: Database, content: ContentSt
     drop1 = await drop_for(db, content, day1)
     q1 = content.questions[drop1.question_id]
     async with db.begin() as s:
-        await daily.answer(
+        await drop_answers.answer(
             s, content, drop_id=drop1.id, user_id=A, choice=q1.key, now=day1 + timedelta(minutes=1)
         )
-        await daily.answer(
+        await drop_answers.answer(
             s,
             content,
             drop_id=drop1.id,
@@ -171,12 +171,12 @@ async def test_answers_reveal_stats_and_streaks(db: Database, content: ContentSt
             choice=wrong(q1),
             now=day1 + timedelta(minutes=2),
         )
-        await daily.answer(
+        await drop_answers.answer(
             s, content, drop_id=drop1.id, user_id=C, choice=q1.key, now=day1 + timedelta(minutes=3)
         )
-    with pytest.raises(daily.AlreadyAnswered):
+    with pytest.raises(drop_answers.AlreadyAnswered):
         async with db.begin() as s:
-            await daily.answer(
+            await drop_answers.answer(
                 s,
                 content,
                 drop_id=drop1.id,
@@ -185,18 +185,18 @@ async def test_answers_reveal_stats_and_streaks(db: Database, content: ContentSt
                 now=day1 + timedelta(minutes=4),
             )
     async with db.read() as s:
-        assert await daily.due_reveals(s, day1 + timedelta(hours=11)) == []
-        assert await daily.due_reveals(s, day1 + timedelta(hours=12)) == [drop1.id]
-        stats = await daily.reveal_stats(s, drop1.id)
+        assert await drop_answers.due_reveals(s, day1 + timedelta(hours=11)) == []
+        assert await drop_answers.due_reveals(s, day1 + timedelta(hours=12)) == [drop1.id]
+        stats = await drop_answers.reveal_stats(s, drop1.id)
     assert (stats.answered, stats.correct, stats.first_correct) == (3, 2, [A, C])
     assert stats.counts[wrong(q1)] >= 1
     async with db.begin() as s:
-        assert await daily.claim_reveal(s, drop1.id, day1 + timedelta(hours=12))
-        assert not await daily.claim_reveal(s, drop1.id, day1 + timedelta(hours=12))
-        await daily.revealed(s, drop1.id, day1 + timedelta(hours=12))
-    with pytest.raises(daily.DropClosed):
+        assert await drop_answers.claim_reveal(s, drop1.id, day1 + timedelta(hours=12))
+        assert not await drop_answers.claim_reveal(s, drop1.id, day1 + timedelta(hours=12))
+        await drop_answers.revealed(s, drop1.id, day1 + timedelta(hours=12))
+    with pytest.raises(drop_answers.DropClosed):
         async with db.begin() as s:
-            await daily.answer(
+            await drop_answers.answer(
                 s, content, drop_id=drop1.id, user_id=99, choice="A", now=day1 + timedelta(hours=13)
             )
 
@@ -204,9 +204,11 @@ async def test_answers_reveal_stats_and_streaks(db: Database, content: ContentSt
     drop2 = await drop_for(db, content, day2)
     q2 = content.questions[drop2.question_id]
     async with db.begin() as s:
-        await daily.answer(s, content, drop_id=drop2.id, user_id=A, choice=q2.key, now=day2)
-        await daily.answer(s, content, drop_id=drop2.id, user_id=C, choice=wrong(q2), now=day2)
-        await daily.answer(s, content, drop_id=drop2.id, user_id=B, choice=q2.key, now=day2)
+        await drop_answers.answer(s, content, drop_id=drop2.id, user_id=A, choice=q2.key, now=day2)
+        await drop_answers.answer(
+            s, content, drop_id=drop2.id, user_id=C, choice=wrong(q2), now=day2
+        )
+        await drop_answers.answer(s, content, drop_id=drop2.id, user_id=B, choice=q2.key, now=day2)
     async with db.read() as s:
         streaks = {r.user_id: (r.current, r.best) for r in await s.scalars(select(Streak))}
     assert streaks == {A: (2, 2), B: (1, 1), C: (0, 1)}

@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import StudyBot
-from bot.services import daily
+from bot.services import daily, drop_answers
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.timezones import autocomplete
 from bot.ui import user_errors
@@ -35,7 +35,7 @@ def _bot(interaction: discord.Interaction) -> StudyBot:
 async def answer(interaction: discord.Interaction, drop_id: int, choice: str) -> None:
     bot = _bot(interaction)
     async with bot.db.begin() as session:
-        rec = await daily.answer(
+        rec = await drop_answers.answer(
             session,
             bot.content,
             drop_id=drop_id,

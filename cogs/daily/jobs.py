@@ -10,7 +10,7 @@ import discord
 
 from bot.app import StudyBot
 from bot.outbox import Outcome
-from bot.services import daily, deliveries, leaderboard
+from bot.services import daily, deliveries, drop_answers, leaderboard
 from bot.services.periods import iso_week, shift_week
 from cogs.daily import render
 
@@ -29,7 +29,7 @@ class DailyJobs:
             due = await daily.due_drops(session, now, owns)
             missed = await daily.missed_drops(session, now, owns)
             retries = await daily.failed_drops(session, now, owns)
-            reveals = await daily.due_reveals(session, now, owns)
+            reveals = await drop_answers.due_reveals(session, now, owns)
         for item in missed:
             await self.skip(item, now)
         for item in due:
@@ -99,9 +99,9 @@ class DailyJobs:
 
     async def reveal(self, drop_id: int, now: datetime) -> bool:
         async with self.bot.db.begin() as session:
-            if not await daily.claim_reveal(session, drop_id, now):
+            if not await drop_answers.claim_reveal(session, drop_id, now):
                 return False
-            stats = await daily.reveal_stats(session, drop_id)
+            stats = await drop_answers.reveal_stats(session, drop_id)
         embed, view = render.reveal_message(self.bot.content, stats)
         drop = stats.drop
         assert drop.message_id is not None
@@ -116,7 +116,7 @@ class DailyJobs:
         if error is None:
             thread_id = await self._open_thread(message, drop)
         async with self.bot.db.begin() as session:
-            await daily.revealed(session, drop_id, now, thread_id=thread_id, error=error)
+            await drop_answers.revealed(session, drop_id, now, thread_id=thread_id, error=error)
         return error is None
 
     def drop_message(self, drop: daily.DailyDrop) -> discord.PartialMessage:
@@ -141,7 +141,7 @@ class DailyJobs:
     async def refresh_counters(self, now: datetime) -> None:
         """Show how many answered, at most once per refresh interval per drop."""
         async with self.bot.db.read() as session:
-            drops = await daily.counters_to_refresh(session, self.bot.owns_guild)
+            drops = await drop_answers.counters_to_refresh(session, self.bot.owns_guild)
         for drop in drops:
             embed, view = render.drop_message(self.bot.content, drop, answered=drop.answers)
             assert drop.message_id is not None

@@ -1,0 +1,177 @@
+"""Answering a daily drop, streaks, and what the reveal shows.
+
+One private answer per member per drop; answers close at the reveal. A streak counts the
+guild's consecutive drops a member answered right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content import ContentStore
+from bot.models import DailyAnswer, DailyDrop, Streak
+from bot.services import deliveries
+from bot.services.answers import Recorded, normalise_choice, record_answer
+from bot.services.errors import NotFound, ServiceError
+
+
+class AlreadyAnswered(ServiceError):
+    def __init__(self, choice: str) -> None:
+        super().__init__(
+            f"You already answered this drop ({', '.join(choice)}). "
+            "One answer per drop; the reveal shows how everyone did."
+        )
+
+
+class DropClosed(ServiceError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This drop has been revealed already, so answers are closed. Catch the next one!"
+        )
+
+
+# -- answering --------------------------------------------------------------------------------
+async def answer(
+    session: AsyncSession,
+    content: ContentStore,
+    *,
+    drop_id: int,
+    user_id: int,
+    choice: str,
+    now: datetime,
+) -> Recorded:
+    """One private answer per member per drop; refused after the reveal."""
+    drop = await session.get(DailyDrop, drop_id)
+    if drop is None:
+        raise NotFound("That drop no longer exists.")
+    previous = await session.get(DailyAnswer, (drop_id, user_id))
+    if previous is not None:
+        raise AlreadyAnswered(previous.choice)
+    if drop.status != "open" or now >= drop.reveal_at:
+        raise DropClosed()
+    question = content.questions[drop.question_id]
+    choice = normalise_choice(question, choice)
+    rec = await record_answer(
+        session,
+        content,
+        user_id=user_id,
+        guild_id=drop.guild_id,
+        question_id=drop.question_id,
+        choice=choice,
+        source="daily",
+        now=now,
+    )
+    session.add(
+        DailyAnswer(
+            drop_id=drop_id, user_id=user_id, choice=choice, correct=rec.correct, answered_at=now
+        )
+    )
+    drop.answers += 1
+    await _update_streak(session, drop, user_id, rec.correct)
+    return rec
+
+
+async def _update_streak(
+    session: AsyncSession, drop: DailyDrop, user_id: int, correct: bool
+) -> None:
+    streak = await session.get(Streak, (drop.guild_id, user_id))
+    if streak is None:
+        streak = Streak(guild_id=drop.guild_id, user_id=user_id, current=0, best=0)
+        session.add(streak)
+    if not correct:
+        streak.current = 0
+    else:
+        previous_day = await session.scalar(
+            select(func.max(DailyDrop.local_date)).where(
+                DailyDrop.guild_id == drop.guild_id,
+                DailyDrop.local_date < drop.local_date,
+                DailyDrop.status.in_(("open", "revealed")),
+            )
+        )
+        continues = previous_day is not None and streak.last_drop_date == previous_day
+        streak.current = streak.current + 1 if continues else 1
+        streak.best = max(streak.best, streak.current)
+    streak.last_drop_date = drop.local_date
+
+
+# -- reveals ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RevealStats:
+    drop: DailyDrop
+    counts: dict[str, int]  # letter -> members who picked it
+    answered: int
+    correct: int
+    first_correct: list[int]
+
+    @property
+    def percent_correct(self) -> float:
+        return 100 * self.correct / self.answered if self.answered else 0.0
+
+
+async def due_reveals(
+    session: AsyncSession, now: datetime, owns: Callable[[int], bool] = lambda _g: True
+) -> list[int]:
+    rows = await session.execute(
+        select(DailyDrop.id, DailyDrop.guild_id).where(
+            DailyDrop.status == "open", DailyDrop.reveal_at <= now
+        )
+    )
+    return [drop_id for drop_id, guild_id in rows if owns(guild_id)]
+
+
+async def reveal_stats(session: AsyncSession, drop_id: int) -> RevealStats:
+    drop = await session.get(DailyDrop, drop_id)
+    if drop is None:
+        raise NotFound("That drop no longer exists.")
+    rows = list(
+        await session.execute(
+            select(DailyAnswer.user_id, DailyAnswer.choice, DailyAnswer.correct)
+            .where(DailyAnswer.drop_id == drop_id)
+            .order_by(DailyAnswer.answered_at, DailyAnswer.user_id)
+        )
+    )
+    counts: dict[str, int] = {}
+    for _user, choice, _ok in rows:
+        for letter in choice:
+            counts[letter] = counts.get(letter, 0) + 1
+    right = [user for user, _c, ok in rows if ok]
+    return RevealStats(drop, counts, len(rows), len(right), right[:3])
+
+
+async def claim_reveal(session: AsyncSession, drop_id: int, now: datetime) -> bool:
+    return await deliveries.claim(session, f"reveal:{drop_id}", "reveal", now)
+
+
+async def revealed(
+    session: AsyncSession,
+    drop_id: int,
+    now: datetime,
+    thread_id: int | None = None,
+    error: str | None = None,
+) -> None:
+    drop = await session.get(DailyDrop, drop_id)
+    assert drop is not None
+    drop.status, drop.revealed_at, drop.thread_id = "revealed", now, thread_id
+    drop.last_error = error
+    await deliveries.finish(
+        session, f"reveal:{drop_id}", "failed" if error else "sent", now, detail=error
+    )
+
+
+async def counters_to_refresh(
+    session: AsyncSession,
+    owns: Callable[[int], bool] = lambda _g: True,
+) -> list[DailyDrop]:
+    rows = await session.scalars(
+        select(DailyDrop).where(
+            DailyDrop.status == "open",
+            DailyDrop.answers != DailyDrop.shown_answers,
+            DailyDrop.message_id.is_not(None),
+        )
+    )
+    return [d for d in rows if owns(d.guild_id)]
