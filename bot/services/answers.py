@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -128,8 +128,8 @@ async def record_answer(
         elif correct and await _award(session, guild_id, user_id, question_id, now):
             points = PRACTICE_POINTS
 
-    session.add(
-        Answer(
+    await session.execute(  # Core insert: no unit-of-work bookkeeping for a write-only row
+        insert(Answer).values(
             user_id=user_id,
             guild_id=guild_id,
             question_id=question_id,

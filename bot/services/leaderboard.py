@@ -58,17 +58,6 @@ def period_key(period: str, now: datetime, weeks_ago: int = 0) -> str:
     raise InvalidInput(f"Period is one of {', '.join(PERIODS)}.")
 
 
-async def _streaks(session: AsyncSession, guild_id: int, users: list[int]) -> dict[int, int]:
-    if not users:
-        return {}
-    rows = await session.execute(
-        select(Streak.user_id, Streak.current).where(
-            Streak.guild_id == guild_id, Streak.user_id.in_(users)
-        )
-    )
-    return {u: c for u, c in rows}  # noqa: C416 - rows are Row objects
-
-
 async def board(
     session: AsyncSession,
     *,
@@ -79,35 +68,21 @@ async def board(
     limit: int = 10,
 ) -> Board:
     where = and_(T.guild_id == guild_id, T.period == key, T.domain == domain, T.points > 0)
+    streak = func.coalesce(Streak.current, 0)
     rows = list(
         await session.execute(
-            select(T.user_id, T.points, T.answered, T.correct)
+            select(T.user_id, T.points, T.answered, T.correct, streak)
+            .outerjoin(Streak, and_(Streak.guild_id == T.guild_id, Streak.user_id == T.user_id))
             .where(where)
             .order_by(T.points.desc(), _ACCURACY.desc(), T.reached_at, T.user_id)
             .limit(limit)
         )
     )
-    users = [r.user_id for r in rows]
+    top = [Row(i + 1, *r) for i, r in enumerate(rows)]
     caller = None
-    if caller_id is not None and caller_id not in users:
+    if caller_id is not None and caller_id not in {r.user_id for r in top}:
         caller = await rank_of(
             session, guild_id=guild_id, key=key, domain=domain, user_id=caller_id
-        )
-        if caller is not None:
-            users.append(caller_id)
-    streaks = await _streaks(session, guild_id, users)
-    top = [
-        Row(i + 1, r.user_id, r.points, r.answered, r.correct, streaks.get(r.user_id, 0))
-        for i, r in enumerate(rows)
-    ]
-    if caller is not None:
-        caller = Row(
-            caller.rank,
-            caller.user_id,
-            caller.points,
-            caller.answered,
-            caller.correct,
-            streaks.get(caller_id or 0, 0),
         )
     return Board(key, domain, top, caller)
 
@@ -138,7 +113,9 @@ async def rank_of(
             ),
         )
     )
-    return Row(int(ahead or 0) + 1, user_id, me.points, me.answered, me.correct, 0)
+    streak = await session.get(Streak, (guild_id, user_id))
+    current = streak.current if streak is not None else 0
+    return Row(int(ahead or 0) + 1, user_id, me.points, me.answered, me.correct, current)
 
 
 @dataclass(frozen=True)

@@ -206,10 +206,11 @@ async def start_review(
 
 
 async def load(session: AsyncSession, session_id: int, *, lock: bool = False) -> PracticeSession:
-    stmt = select(PracticeSession).where(PracticeSession.id == session_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    practice = await session.scalar(stmt)
+    # SQLite writers already hold the database lock (BEGIN IMMEDIATE); PostgreSQL locks the row
+    if lock and session.get_bind().dialect.name != "sqlite":
+        practice = await session.get(PracticeSession, session_id, with_for_update=True)
+    else:
+        practice = await session.get(PracticeSession, session_id)
     if practice is None:
         raise NotFound("That session no longer exists.")
     return practice
