@@ -34,7 +34,7 @@ async def main(guilds: int) -> None:
                 "INSERT INTO guild_settings (guild_id, channel_id, post_time, timezone, domains,"
                 " reveal_after_hours, paused, failures, setup_by, shard_key, updated_at) VALUES "
                 "(?, ?, '00:00', 'UTC', 'lowcode,data,scaling,serving,pipelines', 12, 0, 0, 1,"
-                " 0, '2026-11-01 00:00:00')",
+                " 0, '2026-11-24 12:00:00')",
                 channels,
             )
         settings = Settings(
