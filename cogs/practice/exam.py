@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import StudyBot
-from bot.services import exam
+from bot.services import deliveries, exam
 from bot.services.quiz import Step
 from bot.ui import user_errors
 from cogs.practice import render
@@ -198,11 +198,19 @@ class ExamCog(commands.Cog):
         await show(interaction, step, edit=False)
 
     async def close_expired(self, now: datetime) -> int:
-        """Grade every exam whose time ran out and DM the member the result."""
+        """Grade every exam whose time ran out and DM the member the result, once.
+
+        Grading is idempotent and the result's DM is claimed by key, so overlapping ticks
+        and several processes grade an exam and send its result exactly once.
+        """
         async with self.bot.db.read() as session:
             expired = await exam.expired_exams(session, now)
+        closed = 0
         for sid in expired:
+            key = f"exam:{sid}"
             async with self.bot.db.begin() as session:
+                if not await deliveries.claim(session, key, "exam", now):
+                    continue
                 res = await exam.grade(
                     session, self.bot.content, session_id=sid, now=now, expired=True
                 )
@@ -212,9 +220,17 @@ class ExamCog(commands.Cog):
             async with self.bot.db.begin() as session:
                 graded = await exam.load(session, sid)
                 graded.result_delivered = sent.ok
+                await deliveries.finish(
+                    session,
+                    key,
+                    "sent" if sent.ok else "failed",
+                    now,
+                    detail=None if sent.ok else sent.detail,
+                )
+            closed += 1
             log.info(
                 "exam %s timed out and was graded (result %s)",
                 sid,
                 "sent by DM" if sent.ok else sent.detail,
             )
-        return len(expired)
+        return closed
