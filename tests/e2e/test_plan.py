@@ -236,3 +236,37 @@ async def test_opening_dms_too_fast_slows_down_and_retries(
     assert await tick(bot, clock) == {"remind": 1}
     assert len(emulator.dms(world.alice)) == 1
     emulator.assert_clean()
+
+
+async def test_report_drill_buttons_start_a_quiz_on_the_weakest_subtopic(
+    emulator: DiscordEmulator, world: World, bot: StudyBot
+) -> None:
+    from bot.services.answers import record_answer
+
+    content = bot.content
+    weak = content.by_subtopic["serving.monitoring"][:4]
+    async with bot.db.begin() as session:  # four wrong answers in one subtopic
+        for qid in weak:
+            q = content.questions[qid]
+            wrong = next(x for x in q.letters if x not in q.answer)
+            await record_answer(
+                session,
+                content,
+                user_id=world.alice.id,
+                guild_id=None,
+                question_id=qid,
+                choice=wrong,
+                source="quiz",
+                now=bot.now(),
+            )
+    result = await emulator.slash(world.alice, world.channel, "progress")
+    message = result.followups[0] if result.followups else result.message
+    assert message is not None
+    drill = next(b for b in message.buttons() if b["custom_id"] == "plan:q:serving.monitoring")
+    assert "Monitoring" in drill["label"]
+    quiz = await emulator.click(world.alice, message, drill["custom_id"])
+    assert quiz.ephemeral
+    footer = quiz.embeds[0]["footer"]["text"]
+    shown = content.questions[footer.rsplit("· ", 1)[-1]]
+    assert (shown.domain, shown.subtopic) == ("serving", "monitoring")
+    emulator.assert_clean()
