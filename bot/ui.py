@@ -6,12 +6,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
+from discord import app_commands
 
 from bot.content import LETTERS, ContentStore, Question
 from bot.services.errors import ServiceError
+from bot.services.timezones import autocomplete
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
 
 log = logging.getLogger(__name__)
 
@@ -128,3 +133,16 @@ def button(
         disabled=disabled,
         emoji=emoji,
     )
+
+
+def study_bot(interaction: discord.Interaction) -> StudyBot:
+    """The bot behind an interaction, typed as ours."""
+    bot: StudyBot = interaction.client  # type: ignore[assignment]
+    return bot
+
+
+async def timezone_autocomplete(
+    _interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """IANA timezone suggestions for any `timezone` option."""
+    return [app_commands.Choice(name=z, value=z) for z in autocomplete(current)]

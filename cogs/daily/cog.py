@@ -14,8 +14,7 @@ from discord.ext import commands
 from bot.app import StudyBot
 from bot.services import daily, drop_answers
 from bot.services.errors import InvalidInput, NotFound
-from bot.services.timezones import autocomplete
-from bot.ui import user_errors
+from bot.ui import study_bot, timezone_autocomplete, user_errors
 from cogs.daily import render
 
 log = logging.getLogger(__name__)
@@ -27,13 +26,8 @@ NEEDED = (
 )
 
 
-def _bot(interaction: discord.Interaction) -> StudyBot:
-    bot: StudyBot = interaction.client  # type: ignore[assignment]
-    return bot
-
-
 async def answer(interaction: discord.Interaction, drop_id: int, choice: str) -> None:
-    bot = _bot(interaction)
+    bot = study_bot(interaction)
     async with bot.db.begin() as session:
         rec = await drop_answers.answer(
             session,
@@ -90,13 +84,6 @@ class DailyMultiAnswer(
 
 
 DYNAMIC_ITEMS = (DailyAnswer, DailyMultiAnswer)
-
-
-async def timezone_autocomplete(
-    _interaction: discord.Interaction,
-    current: str,
-) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=z, value=z) for z in autocomplete(current)]
 
 
 def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:

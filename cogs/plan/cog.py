@@ -17,17 +17,19 @@ from bot.app import StudyBot
 from bot.charts import render_progress_chart
 from bot.services import members, plan, progress, quiz
 from bot.services.errors import InvalidInput
-from bot.services.timezones import autocomplete
-from bot.ui import BRAND, DESCRIPTION_MAX, send_ephemeral, truncate, user_errors
+from bot.ui import (
+    BRAND,
+    DESCRIPTION_MAX,
+    send_ephemeral,
+    study_bot,
+    timezone_autocomplete,
+    truncate,
+    user_errors,
+)
 from cogs.plan import render
 from cogs.practice.quiz import DOMAIN_CHOICES, show_step
 
 DAY_CHOICES = [app_commands.Choice(name=d, value=i) for i, d in enumerate(render.WEEKDAYS)]
-
-
-def _bot(interaction: discord.Interaction) -> StudyBot:
-    bot: StudyBot = interaction.client  # type: ignore[assignment]
-    return bot
 
 
 def parse_date(text: str | None, field: str) -> date | None:
@@ -39,13 +41,6 @@ def parse_date(text: str | None, field: str) -> date | None:
         raise InvalidInput(
             f"{field} must be a date like 2026-12-31 (year-month-day), not {text!r}."
         ) from None
-
-
-async def timezone_autocomplete(
-    _i: discord.Interaction,
-    current: str,
-) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=z, value=z) for z in autocomplete(current)]
 
 
 async def progress_message(
@@ -76,7 +71,7 @@ class PlanQuiz(
         return cls(item, match["scope"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
+        bot = study_bot(interaction)
         async with user_errors(interaction):
             async with bot.db.begin() as session:
                 step, _ = await quiz.start_quiz(
@@ -110,7 +105,7 @@ class PlanOutcome(
         return cls(item, int(match["user"]), match["outcome"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
+        bot = study_bot(interaction)
         if interaction.user.id != self.user:
             await send_ephemeral(interaction, "This question was for someone else.")
             return

@@ -16,20 +16,15 @@ from discord.ext import commands
 from bot.app import StudyBot
 from bot.services import deliveries, exam
 from bot.services.quiz import Step
-from bot.ui import user_errors
+from bot.ui import study_bot, user_errors
 from cogs.practice import render
 
 log = logging.getLogger(__name__)
 TICK_ID = "exam-timeouts"
 
 
-def _bot(interaction: discord.Interaction) -> StudyBot:
-    bot: StudyBot = interaction.client  # type: ignore[assignment]
-    return bot
-
-
 async def show(interaction: discord.Interaction, step: Step, *, edit: bool = True) -> None:
-    bot = _bot(interaction)
+    bot = study_bot(interaction)
     async with bot.db.read() as session:
         answered, _total, marked = await exam.progress(session, step.session.id)
     embed, view = render.exam_question(bot.content, step, answered, marked)
@@ -62,7 +57,7 @@ async def act(
     **kwargs: Any,
 ) -> None:
     """Run one exam action for the clicking member and show the page it leads to."""
-    bot = _bot(interaction)
+    bot = study_bot(interaction)
     async with user_errors(interaction):
         async with bot.db.begin() as session:
             step = await action(
@@ -93,7 +88,7 @@ class ExamMark(_ExamItem, template=r"exam:k:(?P<sid>\d+):(?P<n>\d+)"):
 
 class ExamSubmit(_ExamItem, template=r"exam:s:(?P<sid>\d+)"):
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
+        bot = study_bot(interaction)
         async with user_errors(interaction):
             async with bot.db.read() as session:
                 back, answered, total, marked = await exam.submission(
@@ -105,7 +100,7 @@ class ExamSubmit(_ExamItem, template=r"exam:s:(?P<sid>\d+)"):
 
 class ExamConfirm(_ExamItem, template=r"exam:c:(?P<sid>\d+)"):
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
+        bot = study_bot(interaction)
         async with user_errors(interaction):
             async with bot.db.begin() as session:
                 res = await exam.grade(
@@ -122,7 +117,7 @@ class ExamConfirm(_ExamItem, template=r"exam:c:(?P<sid>\d+)"):
 
 class ExamWrong(_ExamItem, template=r"exam:w:(?P<sid>\d+):(?P<n>\d+)"):
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
+        bot = study_bot(interaction)
         async with user_errors(interaction):
             async with bot.db.read() as session:
                 res = await _owned_result(session, bot, self.sid, interaction.user.id)
@@ -132,7 +127,7 @@ class ExamWrong(_ExamItem, template=r"exam:w:(?P<sid>\d+):(?P<n>\d+)"):
 
 class ExamResult(_ExamItem, template=r"exam:r:(?P<sid>\d+)"):
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
+        bot = study_bot(interaction)
         async with user_errors(interaction):
             async with bot.db.read() as session:
                 res = await _owned_result(session, bot, self.sid, interaction.user.id)

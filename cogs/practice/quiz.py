@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.app import StudyBot
 from bot.services import items, quiz
-from bot.ui import send_ephemeral, user_errors
+from bot.ui import send_ephemeral, study_bot, user_errors
 from cogs.practice import render
 
 DOMAIN_CHOICES = [
@@ -25,15 +25,10 @@ DOMAIN_CHOICES = [
 ]
 
 
-def _bot(interaction: discord.Interaction) -> StudyBot:
-    bot: StudyBot = interaction.client  # type: ignore[assignment]
-    return bot
-
-
 async def show_step(
     interaction: discord.Interaction, step: quiz.Step, *, edit: bool, note: str | None = None
 ) -> None:
-    embed, view = render.quiz_question(_bot(interaction).content, step)
+    embed, view = render.quiz_question(study_bot(interaction).content, step)
     if edit:
         await interaction.response.edit_message(embed=embed, view=view)
     else:
@@ -43,7 +38,7 @@ async def show_step(
 async def submit(
     interaction: discord.Interaction, session_id: int, position: int, choice: str
 ) -> None:
-    bot = _bot(interaction)
+    bot = study_bot(interaction)
     async with bot.db.begin() as session:
         done = await quiz.answer(
             session,
@@ -112,7 +107,7 @@ class QuizNext(
         return cls(item, int(match["sid"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
+        bot = study_bot(interaction)
         async with user_errors(interaction):
             summary: quiz.Summary | None = None
             async with bot.db.begin() as session:
@@ -151,7 +146,7 @@ class QuizFlag(
         return cls(item, int(match["sid"]), int(match["pos"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
+        bot = study_bot(interaction)
         async with user_errors(interaction):
             async with bot.db.begin() as session:
                 entry = await quiz.item_at(session, self.sid, self.pos)
