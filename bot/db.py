@@ -72,7 +72,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode != "NONE":  # reads run each statement on its own, without BEGIN
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 
@@ -85,7 +86,7 @@ class Database:
         self.url = engine.url
         self.is_sqlite = engine.url.get_backend_name() == "sqlite"
         self._writer = async_sessionmaker(engine, expire_on_commit=False)
-        reader_engine = engine.execution_options(sqlite_begin="DEFERRED")
+        reader_engine = engine.execution_options(sqlite_begin="NONE")
         self._reader = async_sessionmaker(reader_engine, expire_on_commit=False)
         # SQLite has one writer at a time. Queue this process's writers here, in order,
         # rather than in SQLite's busy handler, which is not fair and can starve a writer

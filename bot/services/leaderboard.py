@@ -90,9 +90,22 @@ async def board(
 async def rank_of(
     session: AsyncSession, *, guild_id: int, key: str, domain: str, user_id: int
 ) -> Row | None:
-    me = await session.get(T, (guild_id, key, domain, user_id))
-    if me is None or me.points <= 0:
+    found = (
+        await session.execute(
+            select(T, func.coalesce(Streak.current, 0))
+            .outerjoin(Streak, and_(Streak.guild_id == T.guild_id, Streak.user_id == T.user_id))
+            .where(
+                T.guild_id == guild_id,
+                T.period == key,
+                T.domain == domain,
+                T.user_id == user_id,
+                T.points > 0,
+            )
+        )
+    ).first()
+    if found is None:
         return None
+    me, current = found
     acc = me.correct / me.answered if me.answered >= MIN_FOR_ACCURACY else 0.0
     ahead: int | None = await session.scalar(
         select(func.count())
@@ -113,8 +126,6 @@ async def rank_of(
             ),
         )
     )
-    streak = await session.get(Streak, (guild_id, user_id))
-    current = streak.current if streak is not None else 0
     return Row(int(ahead or 0) + 1, user_id, me.points, me.answered, me.correct, current)
 
 
