@@ -123,3 +123,26 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+async def fetch_tuples(session: AsyncSession, query: Any) -> list[tuple[Any, ...]]:
+    """The rows of a Core select as plain tuples, for bulk reads of many rows.
+
+    On SQLite the statement runs in one trip to the connection's thread and skips
+    SQLAlchemy's per-row processing (values come back as the driver returns them: dates
+    as text); elsewhere it is an ordinary execute.
+    """
+    conn = await session.connection()
+    if conn.dialect.name != "sqlite":
+        return [tuple(row) for row in (await conn.execute(query)).all()]
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    processors = compiled._bind_processors
+    values = [
+        processors[name](params[name]) if name in processors else params[name]
+        for name in compiled.positiontup or ()
+    ]
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection  # the aiosqlite connection
+    rows = await driver.execute_fetchall(compiled.string, values)
+    return list(rows)

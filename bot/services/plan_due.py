@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import NullType
 
 from bot.content import ContentStore
+from bot.db import fetch_tuples
 from bot.models import Delivery, Enrolment, Member
 from bot.services import deliveries
 from bot.services.periods import iso_week
@@ -151,15 +152,16 @@ def _followups(tick: _Tick, rows: Rows) -> list[Due]:
 async def _read(session: AsyncSession, now: datetime, shard_filter: ShardFilter | None) -> _Tick:
     """The one query: active enrolments, created_at only when recent (else None).
 
-    Core rows through the session's connection: the ORM's row handling would double the
-    time for 100,000 rows.
+    Plain tuples (`fetch_tuples`): SQLAlchemy's row handling would add about half again
+    to the time for 100,000 rows.
     """
     recent = Enrolment.created_at >= now - WINDOW
     created = type_coerce(case((recent, Enrolment.created_at), else_=null()), NullType)
     query = select(*_COLUMNS, created).where(Enrolment.status == ACTIVE)
-    result = await (await session.connection()).execute(query)
+    fetched = await fetch_tuples(session, query)
     rows: Rows = []
-    for part in result.partitions(CHUNK):  # rows are built in Python: let the loop run
+    for start in range(0, len(fetched), CHUNK):  # rows are handled in Python: let the loop run
+        part = fetched[start : start + CHUNK]
         rows += part if shard_filter is None else [r for r in part if shard_filter(r[1])]
         await asyncio.sleep(0)
     fresh = [r for r in rows if r[8] is not None]  # the few created within WINDOW
@@ -203,7 +205,7 @@ async def _recent(session: AsyncSession, kind: str, now: datetime) -> set[str]:
         Delivery.claimed_at >= now - WINDOW,
         Delivery.key.startswith(f"{kind}:", autoescape=True),
     )
-    return set((await (await session.connection()).execute(query)).scalars().all())
+    return {key for (key,) in await fetch_tuples(session, query)}
 
 
 async def _split(session: AsyncSession, found: list[Due], now: datetime) -> Dues:
