@@ -92,7 +92,7 @@ async def rank_of(
 ) -> Row | None:
     found = (
         await session.execute(
-            select(T, func.coalesce(Streak.current, 0))
+            select(T.points, T.answered, T.correct, T.reached_at, func.coalesce(Streak.current, 0))
             .outerjoin(Streak, and_(Streak.guild_id == T.guild_id, Streak.user_id == T.user_id))
             .where(
                 T.guild_id == guild_id,
@@ -105,8 +105,8 @@ async def rank_of(
     ).first()
     if found is None:
         return None
-    me, current = found
-    acc = me.correct / me.answered if me.answered >= MIN_FOR_ACCURACY else 0.0
+    points, answered, correct, reached_at, current = found
+    acc = correct / answered if answered >= MIN_FOR_ACCURACY else 0.0
     ahead: int | None = await session.scalar(
         select(func.count())
         .select_from(T)
@@ -116,17 +116,13 @@ async def rank_of(
             T.domain == domain,
             T.points > 0,
             or_(
-                T.points > me.points,
-                and_(T.points == me.points, _ACCURACY > literal(acc)),
-                and_(
-                    T.points == me.points,
-                    _ACCURACY == literal(acc),
-                    T.reached_at < me.reached_at,
-                ),
+                T.points > points,
+                and_(T.points == points, _ACCURACY > literal(acc)),
+                and_(T.points == points, _ACCURACY == literal(acc), T.reached_at < reached_at),
             ),
         )
     )
-    return Row(int(ahead or 0) + 1, user_id, me.points, me.answered, me.correct, current)
+    return Row(int(ahead or 0) + 1, user_id, points, answered, correct, current)
 
 
 @dataclass(frozen=True)
