@@ -222,3 +222,38 @@ async def test_after_downtime_today_goes_out_and_yesterday_is_skipped(
     assert skipped.status == "skipped"
     assert "skipped the stale drop" in caplog.text  # type: ignore[attr-defined]
     emulator.assert_clean()
+
+
+async def test_admin_controls_reveal_pause_and_resume(
+    emulator: DiscordEmulator,
+    world: World,
+    runner: Runner,
+    content: ContentStore,
+    clock: Clock,
+) -> None:
+    bot = await runner.start()
+    await setup_daily(emulator, world)
+    nothing = await emulator.slash(world.admin, world.channel, "daily reveal")
+    assert "no open drop" in nothing.content
+    await emulator.slash(world.admin, world.channel, "daily now")
+    drop = emulator.channel_messages(world.channel)[0]
+    q = drop_question(content, drop)
+    await answer(emulator, world.alice, drop, q, q.key)
+    revealed = await emulator.slash(world.admin, world.channel, "daily reveal")
+    assert any(m.content == "Revealed." for m in revealed.followups)
+    assert emulator.get_message(drop.id).embeds[0]["title"].endswith("revealed")
+
+    paused = await emulator.slash(world.admin, world.channel, "daily pause")
+    assert "paused" in paused.content
+    status = await emulator.slash(world.admin, world.channel, "daily status")
+    assert status.embeds[0]["title"] == "Daily drops: paused"
+    cog = bot.get_cog("DailyCog")
+    assert cog is not None
+    await cog.jobs.tick(clock.advance(days=1))  # type: ignore[attr-defined]
+    assert len(emulator.channel_messages(world.channel)) == 1  # nothing while paused
+    refused = await emulator.slash(world.admin, world.channel, "daily now")
+    assert "paused" in refused.content
+    await emulator.slash(world.admin, world.channel, "daily resume")
+    await cog.jobs.tick(clock.now)  # type: ignore[attr-defined]
+    assert len(emulator.channel_messages(world.channel)) == 2
+    emulator.assert_clean()
