@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import discord
 
 from bot.content import ContentStore
@@ -170,7 +168,3 @@ def drill_view(rep: ProgressReport) -> discord.ui.View | None:
     for t in rep.weakest[:3]:
         view.add_item(button(f"plan:q:{t.topic}", f"Drill: {t.name}"[:80]))
     return view
-
-
-def format_when(moment: datetime) -> str:
-    return discord.utils.format_dt(moment, "F")

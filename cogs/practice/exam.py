@@ -115,31 +115,29 @@ class ExamConfirm(_ExamItem, template=r"exam:c:(?P<sid>\d+)"):
             await interaction.response.edit_message(embed=embed, view=view)
 
 
+async def show_result(interaction: discord.Interaction, sid: int, page: int | None) -> None:
+    """The graded exam: its result, or page `page` of the wrong answers."""
+    bot = study_bot(interaction)
+    async with user_errors(interaction):
+        async with bot.db.read() as session:
+            res = await exam.result(session, bot.content, sid)
+        if res.session.user_id != interaction.user.id:
+            raise exam.NotYours()
+        if page is None:
+            embed, view = render.exam_result(bot.content, res)
+        else:
+            embed, view = render.exam_wrong_page(bot.content, res, page)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
 class ExamWrong(_ExamItem, template=r"exam:w:(?P<sid>\d+):(?P<n>\d+)"):
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = study_bot(interaction)
-        async with user_errors(interaction):
-            async with bot.db.read() as session:
-                res = await _owned_result(session, bot, self.sid, interaction.user.id)
-            embed, view = render.exam_wrong_page(bot.content, res, self.n)
-            await interaction.response.edit_message(embed=embed, view=view)
+        await show_result(interaction, self.sid, self.n)
 
 
 class ExamResult(_ExamItem, template=r"exam:r:(?P<sid>\d+)"):
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = study_bot(interaction)
-        async with user_errors(interaction):
-            async with bot.db.read() as session:
-                res = await _owned_result(session, bot, self.sid, interaction.user.id)
-            embed, view = render.exam_result(bot.content, res)
-            await interaction.response.edit_message(embed=embed, view=view)
-
-
-async def _owned_result(session: Any, bot: StudyBot, sid: int, user_id: int) -> exam.Result:
-    res = await exam.result(session, bot.content, sid)
-    if res.session.user_id != user_id:
-        raise exam.NotYours()
-    return res
+        await show_result(interaction, self.sid, None)
 
 
 DYNAMIC_ITEMS = (ExamPick, ExamGoto, ExamMark, ExamSubmit, ExamConfirm, ExamWrong, ExamResult)
