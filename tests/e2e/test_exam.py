@@ -15,9 +15,13 @@ from tests.emulator import DiscordEmulator, Message
 
 
 def shown(content: ContentStore, message: Message) -> Question:
-    """The question an exam page shows (found by its stem: the footer shows progress)."""
+    """The question an exam page shows, found by its whole stem (the footer shows progress).
+
+    Stems may share a long opening, so only the whole stem tells two questions apart.
+    """
     description = message.embeds[0]["description"]
-    return next(q for q in content.questions.values() if description.startswith(q.stem[:80]))
+    (question,) = [q for q in content.questions.values() if description.startswith(q.stem + "\n")]
+    return question
 
 
 async def click(
