@@ -58,7 +58,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     _prepare_sqlite_file(parsed)
     engine = create_async_engine(
-        parsed, module=OneHopDBAPI(), connect_args={"timeout": 5}, **kwargs
+        parsed,
+        module=OneHopDBAPI(),
+        connect_args={"timeout": 5, "check_same_thread": False},
+        **kwargs,
     )
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +25,7 @@ from bot.models import (
     ProgressTotal,
     QuestionStat,
 )
+from bot.prepared import Prepared, Runner
 from bot.services import review
 from bot.services.periods import ALL, iso_week, periods
 
@@ -48,53 +48,44 @@ class Recorded:
     points: int
 
 
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
-
-
-def _insert(session: AsyncSession, table: Any) -> Any:
-    return (postgresql if _dialect(session) == "postgresql" else sqlite).insert(table)
-
-
-@lru_cache(maxsize=64)
-def _upsert(
-    dialect: str,
+def upsert(
     table: Table,
     keys: tuple[str, ...],
     counts: tuple[str, ...],
     overwrite: tuple[str, ...] = (),
-) -> Any:
-    """INSERT … ON CONFLICT DO UPDATE adding `counts`; built once, executed many times."""
+) -> Prepared:
+    """INSERT … ON CONFLICT DO UPDATE adding `counts` (and replacing `overwrite`)."""
+    names = [c.name for c in table.columns]
+
+    def build(dialect: str) -> Any:
+        ins = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+        ins = ins.values({name: bindparam(name) for name in names})
+        update = {name: table.c[name] + ins.excluded[name] for name in counts}
+        update.update({name: ins.excluded[name] for name in overwrite})
+        return ins.on_conflict_do_update(index_elements=list(keys), set_=update)
+
+    return Prepared(build)
+
+
+def _award_statement(dialect: str) -> Any:
+    table = PointAward.__table__
     ins = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    update = {name: table.c[name] + ins.excluded[name] for name in counts}
-    update.update({name: ins.excluded[name] for name in overwrite})
-    return ins.on_conflict_do_update(index_elements=list(keys), set_=update)
+    return ins.values({c.name: bindparam(c.name) for c in table.columns}).on_conflict_do_nothing()
 
 
-async def _increment(
-    session: AsyncSession,
-    table: Table,
-    keys: tuple[str, ...],
-    counts: tuple[str, ...],
-    rows: list[dict[str, Any]],
-    overwrite: tuple[str, ...] = (),
-) -> None:
-    """Insert each row or add its `counts` to the existing one, atomically, in one call."""
-    stmt = _upsert(_dialect(session), table, keys, counts, overwrite)
-    await session.execute(stmt, rows)
-
-
-async def _award(
-    session: AsyncSession, guild_id: int, user_id: int, question_id: str, now: datetime
-) -> bool:
-    """True when this is the first correct answer to the question this week (per guild)."""
-    stmt = (
-        _insert(session, PointAward.__table__)
-        .values(guild_id=guild_id, user_id=user_id, question_id=question_id, iso_week=iso_week(now))
-        .on_conflict_do_nothing()
-    )
-    result: Any = await session.execute(stmt)
-    return bool(result.rowcount)
+ANSWERS: Table = Answer.__table__  # type: ignore[assignment]
+AWARD = Prepared(_award_statement)
+INSERT_ANSWER = Prepared(
+    insert(ANSWERS).values({c.key: bindparam(c.key) for c in ANSWERS.columns if c.key != "id"})
+)
+BOARD_KEYS = ("guild_id", "period", "domain", "user_id")
+BOARD_COUNTS = ("points", "answered", "correct")
+# reached_at moves only when points do: ties go to who got there first
+BOARD_SCORED = upsert(LEADERBOARD, BOARD_KEYS, BOARD_COUNTS, overwrite=("reached_at",))
+BOARD_UNSCORED = upsert(LEADERBOARD, BOARD_KEYS, BOARD_COUNTS)
+PROGRESS_UPSERT = upsert(PROGRESS, ("user_id", "period", "topic"), ("answered", "correct"))
+STATS_UPSERT = upsert(STATS, ("question_id",), ("answered", "correct", "flags"))
+PICKS_UPSERT = upsert(PICKS, ("question_id", "letter"), ("picks",))
 
 
 def normalise_choice(question: Question, choice: str) -> str:
@@ -116,42 +107,45 @@ async def record_answer(
     now: datetime,
     response_ms: int | None = None,
     session_id: int | None = None,
+    runner: Runner | None = None,
 ) -> Recorded:
+    """Record one answer with its points, running totals, statistics and review card."""
+    db = runner or await Runner.of(session)
     question = content.questions[question_id]
     choice = normalise_choice(question, choice)
     correct = question.grade(choice)
+    week = iso_week(now)
 
     points = 0
     if guild_id is not None:
         if source == "daily":
             points = DAILY_CORRECT if correct else DAILY_WRONG
-        elif correct and await _award(session, guild_id, user_id, question_id, now):
-            points = PRACTICE_POINTS
+        elif correct:  # first correct answer to the question this week (per guild)?
+            award = {"guild_id": guild_id, "user_id": user_id, "question_id": question_id}
+            if await db.run(AWARD, {**award, "iso_week": week}):
+                points = PRACTICE_POINTS
 
-    await session.execute(  # Core insert: no unit-of-work bookkeeping for a write-only row
-        insert(Answer).values(
-            user_id=user_id,
-            guild_id=guild_id,
-            question_id=question_id,
-            domain=question.domain,
-            subtopic=question.subtopic,
-            source=source,
-            choice=choice,
-            correct=correct,
-            response_ms=response_ms,
-            points=points,
-            session_id=session_id,
-            answered_at=now,
-        )
+    await db.run(
+        INSERT_ANSWER,
+        {
+            "user_id": user_id,
+            "guild_id": guild_id,
+            "question_id": question_id,
+            "domain": question.domain,
+            "subtopic": question.subtopic,
+            "source": source,
+            "choice": choice,
+            "correct": correct,
+            "response_ms": response_ms,
+            "points": points,
+            "session_id": session_id,
+            "answered_at": now,
+        },
     )
     hit = int(correct)
     if guild_id is not None:
-        # reached_at moves only when points do: ties go to who got there first
-        await _increment(
-            session,
-            LEADERBOARD,
-            ("guild_id", "period", "domain", "user_id"),
-            ("points", "answered", "correct"),
+        await db.run_many(
+            BOARD_SCORED if points else BOARD_UNSCORED,
             [
                 {
                     "guild_id": guild_id,
@@ -166,36 +160,23 @@ async def record_answer(
                 for period in periods(now)
                 for domain in ("*", question.domain)
             ],
-            overwrite=("reached_at",) if points else (),
         )
-    await _increment(
-        session,
-        PROGRESS,
-        ("user_id", "period", "topic"),
-        ("answered", "correct"),
+    await db.run_many(
+        PROGRESS_UPSERT,
         [
             {"user_id": user_id, "period": period, "topic": topic, "answered": 1, "correct": hit}
-            for period in (ALL, iso_week(now))
+            for period in (ALL, week)
             for topic in ("*", question.domain, f"{question.domain}.{question.subtopic}")
         ],
     )
-    await _increment(
-        session,
-        STATS,
-        ("question_id",),
-        ("answered", "correct", "flags"),
-        [{"question_id": question_id, "answered": 1, "correct": hit, "flags": 0}],
+    await db.run(
+        STATS_UPSERT, {"question_id": question_id, "answered": 1, "correct": hit, "flags": 0}
     )
-    await _increment(
-        session,
-        PICKS,
-        ("question_id", "letter"),
-        ("picks",),
+    await db.run_many(
+        PICKS_UPSERT,
         [{"question_id": question_id, "letter": letter, "picks": 1} for letter in choice],
     )
-    await review.schedule(
-        session, user_id=user_id, question_id=question_id, correct=correct, now=now
-    )
+    await review.schedule(db, user_id=user_id, question_id=question_id, correct=correct, now=now)
     return Recorded(question=question, choice=choice, correct=correct, points=points)
 
 

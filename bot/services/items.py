@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import ContentStore
 from bot.models import OptionPick, QuestionFlag, QuestionStat
-from bot.services.answers import STATS, _increment
+from bot.prepared import Runner
+from bot.services.answers import STATS_UPSERT
 
 MIN_ANSWERS_FOR_MISSED = 3
 
@@ -37,12 +38,9 @@ async def flag(
     session.add(
         QuestionFlag(question_id=question_id, user_id=user_id, guild_id=guild_id, created_at=now)
     )
-    await _increment(
-        session,
-        STATS,
-        ("question_id",),
-        ("answered", "correct", "flags"),
-        [{"question_id": question_id, "answered": 0, "correct": 0, "flags": 1}],
+    runner = await Runner.of(session)
+    await runner.run(
+        STATS_UPSERT, {"question_id": question_id, "answered": 0, "correct": 0, "flags": 1}
     )
     return True
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import ContentStore, Question
 from bot.models import PracticeSession, SessionItem
+from bot.prepared import Prepared, Runner
 from bot.services import review
 from bot.services.answers import Recorded, record_answer, seen_and_missed
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, ServiceError
@@ -55,38 +58,89 @@ class Answered:
         return self.session.status == "finished"
 
 
+SESSIONS: Table = PracticeSession.__table__  # type: ignore[assignment]
+ITEMS: Table = SessionItem.__table__  # type: ignore[assignment]
+_SESSION_KEYS = tuple(c.key for c in SESSIONS.columns)
+_ITEM_KEYS = tuple(c.key for c in ITEMS.columns)
+
+
+@cache
+def _abandon(kinds: tuple[str, ...]) -> Prepared:
+    return Prepared(
+        update(SESSIONS)
+        .where(
+            SESSIONS.c.user_id == bindparam("user"),
+            SESSIONS.c.status == "active",
+            or_(*(SESSIONS.c.kind == kind for kind in kinds)),
+        )
+        .values(status="abandoned", finished_at=bindparam("now"))
+    )
+
+
+_PREVIOUS_SET = Prepared(
+    select(ITEMS.c.question_id).where(
+        ITEMS.c.session_id
+        == select(SESSIONS.c.id)
+        .where(
+            SESSIONS.c.user_id == bindparam("user"),
+            SESSIONS.c.kind == "quiz",
+            SESSIONS.c.scope == bindparam("scope"),
+        )
+        .order_by(SESSIONS.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+)
+_NEW_SESSION = Prepared(
+    insert(SESSIONS)
+    .values({key: bindparam(key) for key in _SESSION_KEYS if key != "id"})
+    .returning(SESSIONS.c.id)
+)
+_NEW_ITEM = Prepared(insert(ITEMS).values({key: bindparam(key) for key in _ITEM_KEYS}))
+_SESSION = Prepared(select(SESSIONS).where(SESSIONS.c.id == bindparam("sid")))
+_SESSION_FOR_UPDATE = Prepared(  # SQLite writers already hold the database lock
+    select(SESSIONS).where(SESSIONS.c.id == bindparam("sid")).with_for_update()
+)
+_ITEM = Prepared(
+    select(ITEMS).where(ITEMS.c.session_id == bindparam("sid"), ITEMS.c.position == bindparam("pos"))
+)
+_MARK_SHOWN = Prepared(
+    update(ITEMS)
+    .where(
+        ITEMS.c.session_id == bindparam("sid"),
+        ITEMS.c.position == bindparam("pos"),
+        ITEMS.c.shown_at.is_(None),
+    )
+    .values(shown_at=bindparam("now"))
+)
+_RECORD_PICK = Prepared(
+    update(ITEMS)
+    .where(ITEMS.c.session_id == bindparam("sid"), ITEMS.c.position == bindparam("pos"))
+    .values(choice=bindparam("pick"), correct=bindparam("right"), answered_at=bindparam("now"))
+)
+_ADVANCE = Prepared(
+    update(SESSIONS)
+    .where(SESSIONS.c.id == bindparam("sid"))
+    .values(
+        position=bindparam("next_position"),
+        correct=bindparam("score"),
+        status=bindparam("next_status"),
+        finished_at=bindparam("ended"),
+    )
+)
+
+
 async def _abandon_active(
     session: AsyncSession, user_id: int, kinds: tuple[str, ...], now: datetime
 ) -> int:
-    result = await session.execute(
-        update(PracticeSession)
-        .where(
-            PracticeSession.user_id == user_id,
-            PracticeSession.status == "active",
-            PracticeSession.kind.in_(kinds),
-        )
-        .values(status="abandoned", finished_at=now)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    db = await Runner.of(session)
+    return await db.run(_abandon(kinds), {"user": user_id, "now": now})
 
 
-async def _previous_set(session: AsyncSession, user_id: int, scope: str) -> frozenset[str]:
-    last_id = await session.scalar(
-        select(PracticeSession.id)
-        .where(
-            PracticeSession.user_id == user_id,
-            PracticeSession.kind == "quiz",
-            PracticeSession.scope == scope,
-        )
-        .order_by(PracticeSession.id.desc())
-        .limit(1)
+async def _previous_set(db: Runner, user_id: int, scope: str) -> frozenset[str]:
+    return frozenset(
+        row[0] for row in await db.rows(_PREVIOUS_SET, {"user": user_id, "scope": scope})
     )
-    if last_id is None:
-        return frozenset()
-    rows = await session.scalars(
-        select(SessionItem.question_id).where(SessionItem.session_id == last_id)
-    )
-    return frozenset(rows)
 
 
 async def _create(
@@ -100,27 +154,41 @@ async def _create(
     now: datetime,
     deadline: datetime | None = None,
 ) -> PracticeSession:
-    practice = PracticeSession(
-        user_id=user_id,
-        guild_id=guild_id,
-        kind=kind,
-        status="active",
-        scope=scope,
-        size=len(question_ids),
-        position=0,
-        correct=0,
-        started_at=now,
-        deadline_at=deadline,
+    """Insert a session and its items; returns the session (not attached to `session`)."""
+    db = await Runner.of(session)
+    values: dict[str, Any] = {
+        "user_id": user_id,
+        "guild_id": guild_id,
+        "kind": kind,
+        "status": "active",
+        "scope": scope,
+        "size": len(question_ids),
+        "position": 0,
+        "correct": 0,
+        "started_at": now,
+        "deadline_at": deadline,
+        "finished_at": None,
+        "result_delivered": False,
+    }
+    row = await db.first(_NEW_SESSION, values)
+    assert row is not None
+    practice = PracticeSession(id=row[0], **values)
+    await db.run_many(
+        _NEW_ITEM,
+        [
+            {
+                "session_id": practice.id,
+                "position": i,
+                "question_id": qid,
+                "choice": None,
+                "correct": None,
+                "marked": False,
+                "shown_at": now if i == 0 else None,
+                "answered_at": None,
+            }
+            for i, qid in enumerate(question_ids)
+        ],
     )
-    session.add(practice)
-    await session.flush()
-    session.add_all(
-        SessionItem(
-            session_id=practice.id, position=i, question_id=qid, shown_at=now if i == 0 else None
-        )
-        for i, qid in enumerate(question_ids)
-    )
-    await session.flush()
     return practice
 
 
@@ -164,7 +232,7 @@ async def start_quiz(
         raise InvalidInput(f"A quiz has {MIN_QUESTIONS} to {MAX_QUESTIONS} questions.")
     abandoned = await _abandon_active(session, user_id, ("quiz", "review"), now)
     seen, missed = await seen_and_missed(session, user_id)
-    avoid = await _previous_set(session, user_id, scope)
+    avoid = await _previous_set(await Runner.of(session), user_id, scope)
     ids = select_quiz(content, scope, size, seen, missed, rng or random.Random(), avoid)
     if not ids:
         raise NotFound("There are no questions for that choice yet.")
@@ -206,6 +274,7 @@ async def start_review(
 
 
 async def load(session: AsyncSession, session_id: int, *, lock: bool = False) -> PracticeSession:
+    """The session as an ORM object, for the flows that change it through the ORM (exams)."""
     # SQLite writers already hold the database lock (BEGIN IMMEDIATE); PostgreSQL locks the row
     if lock and session.get_bind().dialect.name != "sqlite":
         practice = await session.get(PracticeSession, session_id, with_for_update=True)
@@ -223,11 +292,37 @@ async def item_at(session: AsyncSession, session_id: int, position: int) -> Sess
     return item
 
 
-async def current_step(session: AsyncSession, content: ContentStore, session_id: int) -> Step:
-    practice = await load(session, session_id)
-    position = min(practice.position, practice.size - 1)
-    item = await item_at(session, session_id, position)
+# The quiz and review clicks below read and write through prepared statements (the hot
+# path: see bot/prepared.py); the sessions and items they return are plain copies of the
+# rows, not attached to the ORM session.
+
+
+async def _session_row(db: Runner, session_id: int, *, lock: bool = False) -> PracticeSession:
+    row = await db.first(_SESSION_FOR_UPDATE if lock else _SESSION, {"sid": session_id})
+    if row is None:
+        raise NotFound("That session no longer exists.")
+    return PracticeSession(**dict(zip(_SESSION_KEYS, row, strict=True)))
+
+
+async def _item_row(db: Runner, session_id: int, position: int) -> SessionItem:
+    row = await db.first(_ITEM, {"sid": session_id, "pos": position})
+    if row is None:
+        raise NotFound("That question is not part of this session.")
+    return SessionItem(**dict(zip(_ITEM_KEYS, row, strict=True)))
+
+
+async def _step(db: Runner, content: ContentStore, practice: PracticeSession) -> Step:
+    item = await _item_row(db, practice.id, min(practice.position, practice.size - 1))
     return Step(practice, item, content.questions[item.question_id])
+
+
+async def current_step(session: AsyncSession, content: ContentStore, session_id: int) -> Step:
+    db = await Runner.of(session)
+    return await _step(db, content, await _session_row(db, session_id))
+
+
+def _kind(practice: PracticeSession) -> str:
+    return practice.kind if practice.kind == "quiz" else "review"
 
 
 async def answer(
@@ -241,10 +336,11 @@ async def answer(
     now: datetime,
 ) -> Answered:
     """Grade the member's answer to the question at `position`; exactly once."""
-    practice = await load(session, session_id, lock=True)
+    db = await Runner.of(session)
+    practice = await _session_row(db, session_id, lock=True)
     if practice.user_id != user_id:
-        raise NotYours(practice.kind if practice.kind == "quiz" else "review")
-    item = await item_at(session, session_id, position)
+        raise NotYours(_kind(practice))
+    item = await _item_row(db, session_id, position)
     if item.choice is not None or position < practice.position:
         raise AlreadyAnswered()
     if practice.status != "active":
@@ -264,26 +360,45 @@ async def answer(
         now=now,
         response_ms=max(elapsed, 0),
         session_id=practice.id,
+        runner=db,
     )
     item.choice, item.correct, item.answered_at = recorded.choice, recorded.correct, now
     practice.position += 1
     practice.correct += int(recorded.correct)
     if practice.position >= practice.size:
         practice.status, practice.finished_at = "finished", now
+    await db.run(
+        _RECORD_PICK,
+        {"sid": session_id, "pos": position, "pick": item.choice, "right": item.correct, "now": now},
+    )
+    await db.run(
+        _ADVANCE,
+        {
+            "sid": session_id,
+            "next_position": practice.position,
+            "score": practice.correct,
+            "next_status": practice.status,
+            "ended": practice.finished_at,
+        },
+    )
     return Answered(practice, item, recorded)
 
 
 async def advance(
     session: AsyncSession, content: ContentStore, *, session_id: int, user_id: int, now: datetime
-) -> Step:
-    """The next question after an answer (the Next button)."""
-    practice = await load(session, session_id)
+) -> Step | Summary:
+    """What the Next button shows: the next question, or the summary after the last."""
+    db = await Runner.of(session)
+    practice = await _session_row(db, session_id)
     if practice.user_id != user_id:
-        raise NotYours(practice.kind if practice.kind == "quiz" else "review")
+        raise NotYours(_kind(practice))
+    if practice.status == "finished":
+        return await summary(session, content, session_id)
     if practice.status != "active":
         raise SessionOver(practice.kind)
-    step = await current_step(session, content, session_id)
+    step = await _step(db, content, practice)
     if step.item.shown_at is None:
+        await db.run(_MARK_SHOWN, {"sid": session_id, "pos": step.item.position, "now": now})
         step.item.shown_at = now
     return step
 

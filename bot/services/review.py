@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import zlib
 from datetime import datetime, timedelta
+from typing import Any
 
 from fsrs import Card, Rating, Scheduler
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ReviewCard
+from bot.prepared import Prepared, Runner
 
 REVIEW_BATCH = 20
 # One learning step: a wrong answer comes back in 10 minutes; a right one graduates at once
@@ -32,31 +35,42 @@ def _card_id(user_id: int, question_id: str) -> int:
     return zlib.crc32(f"{user_id}:{question_id}".encode())
 
 
+def _upsert_card(dialect: str) -> Any:
+    table = ReviewCard.__table__
+    ins = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    ins = ins.values({c.name: bindparam(c.name) for c in table.columns})
+    return ins.on_conflict_do_update(
+        index_elements=["user_id", "question_id"],
+        set_={
+            "card": ins.excluded.card,
+            "due_at": ins.excluded.due_at,
+            "reviews": table.c.reviews + 1,
+        },
+    )
+
+
+CARD = Prepared(
+    select(ReviewCard.card).where(
+        ReviewCard.user_id == bindparam("user_id"),
+        ReviewCard.question_id == bindparam("question_id"),
+    )
+)
+SAVE_CARD = Prepared(_upsert_card)
+
+
 async def schedule(
-    session: AsyncSession, *, user_id: int, question_id: str, correct: bool, now: datetime
+    db: Runner, *, user_id: int, question_id: str, correct: bool, now: datetime
 ) -> datetime:
     """Review the member's card for the question (creating it) and return its next due time."""
-    row = await session.get(ReviewCard, (user_id, question_id))
+    key = {"user_id": user_id, "question_id": question_id}
+    row = await db.first(CARD, key)
     card = (
-        Card.from_json(row.card)
+        Card.from_json(row[0])
         if row is not None
         else Card(card_id=_card_id(user_id, question_id), due=now)
     )
     card = rate(card, correct, now)
-    if row is None:
-        session.add(
-            ReviewCard(
-                user_id=user_id,
-                question_id=question_id,
-                card=card.to_json(),
-                due_at=card.due,
-                reviews=1,
-            )
-        )
-    else:
-        row.card = card.to_json()
-        row.due_at = card.due
-        row.reviews += 1
+    await db.run(SAVE_CARD, {**key, "card": card.to_json(), "due_at": card.due, "reviews": 1})
     return card.due
 
 

@@ -109,26 +109,19 @@ class QuizNext(
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = study_bot(interaction)
         async with user_errors(interaction):
-            summary: quiz.Summary | None = None
             async with bot.db.begin() as session:
-                practice = await quiz.load(session, self.sid)
-                if practice.user_id != interaction.user.id:
-                    raise quiz.NotYours()
-                if practice.status == "finished":
-                    summary = await quiz.summary(session, bot.content, self.sid)
-                else:
-                    step = await quiz.advance(
-                        session,
-                        bot.content,
-                        session_id=self.sid,
-                        user_id=interaction.user.id,
-                        now=bot.now(),
-                    )
-            if summary is not None:
-                embed = render.quiz_summary(bot.content, summary, bot.now())
+                shown = await quiz.advance(
+                    session,
+                    bot.content,
+                    session_id=self.sid,
+                    user_id=interaction.user.id,
+                    now=bot.now(),
+                )
+            if isinstance(shown, quiz.Summary):
+                embed = render.quiz_summary(bot.content, shown, bot.now())
                 await interaction.response.edit_message(embed=embed, view=None)
             else:
-                await show_step(interaction, step, edit=True)
+                await show_step(interaction, shown, edit=True)
 
 
 class QuizFlag(
