@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from bot.sqlite_driver import OneHopDBAPI
+from bot.prepared import Runner
+from bot.sqlite_driver import BUSY_TIMEOUT_MS, OneHopDBAPI, begin_waiting
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,8 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA wal_autocheckpoint=0",  # the Database checkpoints, off the event loop
 )
 
 
@@ -77,9 +80,45 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         if mode != "NONE":  # reads run each statement on its own, without BEGIN
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            conn.connection.dbapi_connection.begin(mode)
 
     return engine
+
+
+CHECKPOINT_EVERY = 64  # write transactions between WAL checkpoints
+
+
+class Checkpointer:
+    """Checkpoints an SQLite WAL on a worker thread, every CHECKPOINT_EVERY write transactions.
+
+    The connections have automatic checkpoints off: SQLite would run them inside a COMMIT,
+    which runs on the event loop (see bot/sqlite_driver.py), and a checkpoint writes to the
+    database file and syncs it. A PASSIVE checkpoint never blocks readers or writers.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._writes = 0
+        self._running: asyncio.Future[None] | None = None
+        self.runs = 0
+
+    def wrote(self) -> None:
+        self._writes += 1
+        if self._writes >= CHECKPOINT_EVERY and (self._running is None or self._running.done()):
+            self._writes = 0
+            self._running = asyncio.get_running_loop().run_in_executor(None, self.checkpoint)
+
+    def checkpoint(self, mode: str = "PASSIVE") -> None:
+        try:
+            with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)) as conn:
+                conn.execute(f"PRAGMA wal_checkpoint({mode})")
+            self.runs += 1
+        except sqlite3.Error as error:  # the next one catches up
+            log.warning("WAL checkpoint failed: %s", error)
+
+    async def wait(self) -> None:
+        if self._running is not None:
+            await self._running
 
 
 class Database:
@@ -96,6 +135,9 @@ class Database:
         # rather than in SQLite's busy handler, which is not fair and can starve a writer
         # past busy_timeout under load; busy_timeout still covers other processes.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        database = self.url.database if self.is_sqlite else None
+        self.checkpointer = Checkpointer(database) if database and database != ":memory:" else None
+        self._hot: sqlite3.Connection | None = None  # the write() connection, made on first use
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -110,6 +152,51 @@ class Database:
             return
         async with self._write_lock, self._writer.begin() as session:
             yield session
+        if self.checkpointer is not None:
+            self.checkpointer.wrote()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Runner]:
+        """A write transaction of prepared statements only: the hot path, with no ORM session.
+
+        On SQLite it runs on a connection of its own, on the event loop's thread, queued
+        behind the same lock as `begin()` (see bot/prepared.py for why).
+        """
+        if not self.is_sqlite or self.checkpointer is None:  # PostgreSQL, or :memory:
+            async with self.begin() as session:
+                yield await Runner.of(session)
+            return
+        assert self._write_lock is not None
+        async with self._write_lock:
+            raw = self._hot_connection()
+            try:
+                raw.execute("BEGIN IMMEDIATE")  # its busy timeout is 0: this never waits
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                    raise
+                # another process holds the lock: wait for it off the loop
+                await asyncio.to_thread(begin_waiting, raw, "IMMEDIATE")
+            try:
+                yield Runner(self.engine.dialect, raw=raw)
+            except BaseException:
+                raw.rollback()
+                raise
+            raw.commit()
+        self.checkpointer.wrote()
+
+    def _hot_connection(self) -> sqlite3.Connection:
+        if self._hot is None:
+            assert self.checkpointer is not None
+            hot = sqlite3.connect(
+                self.checkpointer.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            for pragma in (*SQLITE_PRAGMAS, "PRAGMA busy_timeout=0"):
+                hot.execute(pragma)
+            self._hot = hot
+        return self._hot
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -125,6 +212,11 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def close(self) -> None:
+        if self.checkpointer is not None:
+            await self.checkpointer.wait()
+        if self._hot is not None:
+            self._hot.close()
+            self._hot = None
         await self.engine.dispose()
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.engine import Dialect
@@ -39,17 +40,33 @@ class _Compiled:
 
     def args(self, params: Params) -> tuple[Any, ...]:
         fixed = self.fixed
-        values = (params[n] if n in params else fixed[n] for n in self.names)
-        return tuple(
-            value if bind is None else bind(value)
-            for value, bind in zip(values, self.binds, strict=True)
-        )
+        out = []
+        for name, bind in zip(self.names, self.binds, strict=True):
+            value = params[name] if name in params else fixed[name]
+            out.append(value if bind is None or value is None else bind(value))
+        return tuple(out)
 
     def row(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(
             value if result is None or value is None else result(value)
             for value, result in zip(raw, self.results, strict=True)
         )
+
+
+def _memo(processor: Processor) -> Processor:
+    """`processor` remembering its recent results: a unit of work binds the same few
+    values (its `now`, ids) many times, and converting a datetime costs microseconds."""
+    if processor is None:
+        return None
+    cached = lru_cache(maxsize=256)(processor)
+
+    def process(value: Any) -> Any:
+        try:
+            return cached(value)
+        except TypeError:  # unhashable
+            return processor(value)
+
+    return process
 
 
 class Prepared:
@@ -92,24 +109,38 @@ class Prepared:
                 for name, value in compiled.construct_params(_check=False).items()
                 if value is not None
             }
+            for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
+                default = column.default if compiled.isinsert else column.onupdate
+                if default is None or not default.is_scalar:
+                    raise ValueError(f"a prepared statement must set {column.key}")
+                fixed[column.key] = default.arg
             self._compiled = _Compiled(
                 compiled.string,
                 names,
-                tuple(processors.get(n) for n in names),
+                tuple(_memo(processors.get(n)) for n in names),
                 results,
                 fixed,
             )
         return self._compiled
 
 
+_RUNNER = "prepared.runner"  # session.info key: (transaction, runner)
+
+
 class Runner:
-    """Runs prepared statements in one session's transaction (see the module docstring)."""
+    """Runs prepared statements in one transaction (see the module docstring): on an SQLite
+    connection's own thread-free handle (`raw`), or on an AsyncConnection."""
 
     __slots__ = ("_conn", "_dialect", "_raw")
 
     def __init__(
-        self, conn: AsyncConnection, dialect: Dialect, raw: sqlite3.Connection | None
+        self,
+        dialect: Dialect,
+        *,
+        conn: AsyncConnection | None = None,
+        raw: sqlite3.Connection | None = None,
     ) -> None:
+        assert (conn is None) != (raw is None)
         self._conn, self._dialect, self._raw = conn, dialect, raw
 
     @classmethod
@@ -117,18 +148,26 @@ class Runner:
         """The runner for `session`'s transaction (which it begins if it has not yet)."""
         if session.new or session.dirty or session.deleted:
             await session.flush()  # prepared statements may refer to rows added through the ORM
+        transaction = session.sync_session.get_transaction()
+        cached = session.info.get(_RUNNER)
+        if cached is not None and transaction is not None and cached[0] is transaction:
+            return cached[1]
         conn = await session.connection()
         if conn.dialect.name != "sqlite":
-            return cls(conn, conn.dialect, None)
-        fairy = await conn.get_raw_connection()
-        driver: Any = fairy.driver_connection  # the aiosqlite connection
-        return cls(conn, conn.dialect, driver._conn)
+            runner = cls(conn.dialect, conn=conn)
+        else:
+            fairy = await conn.get_raw_connection()
+            driver: Any = fairy.driver_connection  # the aiosqlite connection
+            runner = cls(conn.dialect, raw=driver._conn)
+        session.info[_RUNNER] = (session.sync_session.get_transaction(), runner)
+        return runner
 
     async def rows(self, prepared: Prepared, params: Params | None = None) -> list[tuple[Any, ...]]:
         params = params or {}
-        if self._raw is None:
+        if self._conn is not None:
             result = await self._conn.execute(prepared.statement(self._dialect.name), dict(params))
             return [tuple(row) for row in result]
+        assert self._raw is not None
         plan = prepared.compiled(self._dialect)
         return [plan.row(r) for r in self._raw.execute(plan.sql, plan.args(params)).fetchall()]
 
@@ -141,22 +180,24 @@ class Runner:
     async def run(self, prepared: Prepared, params: Params | None = None) -> int:
         """Execute a write; returns the number of rows it changed."""
         params = params or {}
-        if self._raw is None:
+        if self._conn is not None:
             result: Any = await self._conn.execute(
                 prepared.statement(self._dialect.name), dict(params)
             )
             return int(result.rowcount)
+        assert self._raw is not None
         plan = prepared.compiled(self._dialect)
         return self._raw.execute(plan.sql, plan.args(params)).rowcount
 
     async def run_many(self, prepared: Prepared, rows: Sequence[Params]) -> None:
         if not rows:
             return
-        if self._raw is None:
+        if self._conn is not None:
             await self._conn.execute(
                 prepared.statement(self._dialect.name), [dict(r) for r in rows]
             )
             return
+        assert self._raw is not None
         plan = prepared.compiled(self._dialect)
         self._raw.executemany(plan.sql, _args(plan, rows))
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from bot.content import ContentStore, Question
 from bot.db import Database
 from bot.models import Answer, LeaderboardTotal, PracticeSession, ProgressTotal, ReviewCard
+from bot.prepared import Runner
 from bot.services import exam, items, quiz, review
 from bot.services.answers import PRACTICE_POINTS, record_answer
 from bot.services.errors import InvalidInput
@@ -49,7 +50,13 @@ async def test_quiz_flow_grading_and_no_repeats(db: Database, content: ContentSt
     now = FIXED_NOW
     async with db.begin() as s:
         step, abandoned = await quiz.start_quiz(
-            s, content, user_id=USER, guild_id=GUILD, size=5, now=now, rng=random.Random(7)
+            await Runner.of(s),
+            content,
+            user_id=USER,
+            guild_id=GUILD,
+            size=5,
+            now=now,
+            rng=random.Random(7),
         )
     assert abandoned == 0
     sid = step.session.id
@@ -64,11 +71,11 @@ async def test_quiz_flow_grading_and_no_repeats(db: Database, content: ContentSt
     results = []
     for pos in range(5):
         async with db.begin() as s:
-            st = await quiz.current_step(s, content, sid)
+            st = await quiz.current_step(await Runner.of(s), content, sid)
             q = st.question
             choice = wrong_choice(q) if pos == 0 else q.key
             out = await quiz.answer(
-                s,
+                await Runner.of(s),
                 content,
                 session_id=sid,
                 position=pos,
@@ -79,7 +86,7 @@ async def test_quiz_flow_grading_and_no_repeats(db: Database, content: ContentSt
             results.append(out.recorded.correct)
     assert results == [False, True, True, True, True]
     async with db.read() as s:
-        summary = await quiz.summary(s, content, sid)
+        summary = await quiz.summary(await Runner.of(s), content, sid)
     assert summary.session.status == "finished"
     assert summary.session.correct == 4
     assert summary.weakest is not None
@@ -89,22 +96,40 @@ async def test_quiz_flow_grading_and_no_repeats(db: Database, content: ContentSt
 async def test_only_the_owner_answers_and_only_once(db: Database, content: ContentStore) -> None:
     async with db.begin() as s:
         step, _ = await quiz.start_quiz(
-            s, content, user_id=USER, guild_id=GUILD, size=5, now=FIXED_NOW
+            await Runner.of(s), content, user_id=USER, guild_id=GUILD, size=5, now=FIXED_NOW
         )
     sid, key = step.session.id, step.question.key
     with pytest.raises(quiz.NotYours, match="not your quiz"):
         async with db.begin() as s:
             await quiz.answer(
-                s, content, session_id=sid, position=0, user_id=OTHER, choice=key, now=FIXED_NOW
+                await Runner.of(s),
+                content,
+                session_id=sid,
+                position=0,
+                user_id=OTHER,
+                choice=key,
+                now=FIXED_NOW,
             )
     async with db.begin() as s:
         await quiz.answer(
-            s, content, session_id=sid, position=0, user_id=USER, choice=key, now=FIXED_NOW
+            await Runner.of(s),
+            content,
+            session_id=sid,
+            position=0,
+            user_id=USER,
+            choice=key,
+            now=FIXED_NOW,
         )
     with pytest.raises(quiz.AlreadyAnswered):
         async with db.begin() as s:
             await quiz.answer(
-                s, content, session_id=sid, position=0, user_id=USER, choice=key, now=FIXED_NOW
+                await Runner.of(s),
+                content,
+                session_id=sid,
+                position=0,
+                user_id=USER,
+                choice=key,
+                now=FIXED_NOW,
             )
     async with db.read() as s:
         assert await s.scalar(select(func.count()).select_from(Answer)) == 1
@@ -113,11 +138,11 @@ async def test_only_the_owner_answers_and_only_once(db: Database, content: Conte
 async def test_a_second_quiz_abandons_the_first(db: Database, content: ContentStore) -> None:
     async with db.begin() as s:
         first, _ = await quiz.start_quiz(
-            s, content, user_id=USER, guild_id=GUILD, size=5, now=FIXED_NOW
+            await Runner.of(s), content, user_id=USER, guild_id=GUILD, size=5, now=FIXED_NOW
         )
     async with db.begin() as s:
         _, abandoned = await quiz.start_quiz(
-            s, content, user_id=USER, guild_id=GUILD, size=5, now=FIXED_NOW
+            await Runner.of(s), content, user_id=USER, guild_id=GUILD, size=5, now=FIXED_NOW
         )
     assert abandoned == 1
     async with db.read() as s:
@@ -125,7 +150,7 @@ async def test_a_second_quiz_abandons_the_first(db: Database, content: ContentSt
     with pytest.raises(quiz.SessionOver):
         async with db.begin() as s:
             await quiz.answer(
-                s,
+                await Runner.of(s),
                 content,
                 session_id=first.session.id,
                 position=0,
@@ -138,11 +163,18 @@ async def test_a_second_quiz_abandons_the_first(db: Database, content: ContentSt
 async def test_quiz_size_and_domain_are_checked(db: Database, content: ContentStore) -> None:
     with pytest.raises(InvalidInput, match="5 to 25"):
         async with db.begin() as s:
-            await quiz.start_quiz(s, content, user_id=USER, guild_id=None, size=30, now=FIXED_NOW)
+            await quiz.start_quiz(
+                await Runner.of(s), content, user_id=USER, guild_id=None, size=30, now=FIXED_NOW
+            )
     with pytest.raises(InvalidInput, match="Unknown domain"):
         async with db.begin() as s:
             await quiz.start_quiz(
-                s, content, user_id=USER, guild_id=None, scope="nope", now=FIXED_NOW
+                await Runner.of(s),
+                content,
+                user_id=USER,
+                guild_id=None,
+                scope="nope",
+                now=FIXED_NOW,
             )
 
 
@@ -237,17 +269,23 @@ async def test_fsrs_cards_wrong_is_again_right_is_good(db: Database, content: Co
         assert c2 is not None
         assert c1.due_at - FIXED_NOW <= timedelta(minutes=10)  # Again: relearn soon
         assert c2.due_at > c1.due_at
-        assert await review.due_cards(s, USER, FIXED_NOW) == []
+        assert await review.due_cards(await Runner.of(s), USER, FIXED_NOW) == []
         later = FIXED_NOW + timedelta(minutes=15)
-        assert await review.due_cards(s, USER, later) == [q1.id]
-        assert await review.next_due(s, USER, FIXED_NOW) == c1.due_at
+        assert await review.due_cards(await Runner.of(s), USER, later) == [q1.id]
+        assert await review.next_due(await Runner.of(s), USER, FIXED_NOW) == c1.due_at
 
     async with db.begin() as s:
-        nothing = await quiz.start_review(s, content, user_id=USER, guild_id=None, now=FIXED_NOW)
+        nothing = await quiz.start_review(
+            await Runner.of(s), content, user_id=USER, guild_id=None, now=FIXED_NOW
+        )
     assert nothing == c1.due_at
     async with db.begin() as s:
         step = await quiz.start_review(
-            s, content, user_id=USER, guild_id=None, now=FIXED_NOW + timedelta(minutes=15)
+            await Runner.of(s),
+            content,
+            user_id=USER,
+            guild_id=None,
+            now=FIXED_NOW + timedelta(minutes=15),
         )
     assert isinstance(step, quiz.Step)
     assert step.session.kind == "review"
@@ -366,3 +404,9 @@ async def test_flags_and_item_statistics(db: Database, content: ContentStore) ->
     assert worst[0].answered == 3
     assert worst[0].flags == 1
     assert worst[0].picks == {wrong_choice(q): 3}
+
+
+def test_row_classes_follow_the_tables() -> None:
+    """The quiz path builds SessionRow and ItemRow from rows by position."""
+    assert quiz._SESSION_KEYS == quiz.SessionRow.__match_args__
+    assert quiz._ITEM_KEYS == quiz.ItemRow.__match_args__

@@ -96,7 +96,7 @@ def normalise_choice(question: Question, choice: str) -> str:
 
 
 async def record_answer(
-    session: AsyncSession,
+    db: Runner | AsyncSession,
     content: ContentStore,
     *,
     user_id: int,
@@ -107,10 +107,10 @@ async def record_answer(
     now: datetime,
     response_ms: int | None = None,
     session_id: int | None = None,
-    runner: Runner | None = None,
 ) -> Recorded:
     """Record one answer with its points, running totals, statistics and review card."""
-    db = runner or await Runner.of(session)
+    if isinstance(db, AsyncSession):
+        db = await Runner.of(db)
     question = content.questions[question_id]
     choice = normalise_choice(question, choice)
     correct = question.grade(choice)
@@ -180,14 +180,16 @@ async def record_answer(
     return Recorded(question=question, choice=choice, correct=correct, points=points)
 
 
-async def seen_and_missed(session: AsyncSession, user_id: int) -> tuple[set[str], set[str]]:
+_HISTORY = Prepared(
+    select(ANSWERS.c.question_id, ANSWERS.c.correct)
+    .where(ANSWERS.c.user_id == bindparam("user"))
+    .order_by(ANSWERS.c.answered_at, ANSWERS.c.id)
+)
+
+
+async def seen_and_missed(db: Runner, user_id: int) -> tuple[set[str], set[str]]:
     """Questions the member has answered, and those whose latest answer was wrong."""
-    rows = await session.execute(
-        select(Answer.question_id, Answer.correct)
-        .where(Answer.user_id == user_id)
-        .order_by(Answer.answered_at, Answer.id)
-    )
     latest: dict[str, bool] = {}
-    for qid, correct in rows:
+    for qid, correct in await db.rows(_HISTORY, {"user": user_id}):
         latest[qid] = correct
     return set(latest), {q for q, ok in latest.items() if not ok}

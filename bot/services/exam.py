@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import ContentStore, Question
 from bot.models import PracticeSession, SessionItem
+from bot.prepared import Runner
 from bot.services.answers import normalise_choice, record_answer, seen_and_missed
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.quiz import NotYours as _NotYours
@@ -72,11 +73,12 @@ async def start_exam(
     if length not in LENGTHS:
         raise InvalidInput("Length is 'full' (50 questions) or 'half' (25).")
     size, minutes = LENGTHS[length]
-    await _abandon_active(session, user_id, ("exam",), now)
-    seen, missed = await seen_and_missed(session, user_id)
+    db = await Runner.of(session)
+    await _abandon_active(db, user_id, ("exam",), now)
+    seen, missed = await seen_and_missed(db, user_id)
     ids = select_exam(content, scheme, size, seen, missed, rng or random.Random())
     practice = await _create(
-        session,
+        db,
         user_id=user_id,
         guild_id=guild_id,
         kind="exam",

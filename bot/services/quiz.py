@@ -38,19 +38,52 @@ class SessionOver(ServiceError):
         super().__init__(f"This {kind} is over. Start a new one with /{kind}.")
 
 
+@dataclass(slots=True)
+class SessionRow:
+    """A practice_sessions row as the quiz path reads it (the columns, in table order)."""
+
+    id: int
+    user_id: int
+    guild_id: int | None
+    kind: str
+    status: str
+    scope: str
+    size: int
+    position: int
+    correct: int
+    started_at: datetime
+    deadline_at: datetime | None
+    finished_at: datetime | None
+    result_delivered: bool
+
+
+@dataclass(slots=True)
+class ItemRow:
+    """A session_items row (the columns, in table order)."""
+
+    session_id: int
+    position: int
+    question_id: str
+    choice: str | None
+    correct: bool | None
+    marked: bool
+    shown_at: datetime | None
+    answered_at: datetime | None
+
+
 @dataclass(frozen=True)
 class Step:
     """A session at a question: what to show next."""
 
-    session: PracticeSession
-    item: SessionItem
+    session: PracticeSession | SessionRow
+    item: SessionItem | ItemRow
     question: Question
 
 
 @dataclass(frozen=True)
 class Answered:
-    session: PracticeSession
-    item: SessionItem
+    session: SessionRow
+    item: ItemRow
     recorded: Recorded
 
     @property
@@ -102,7 +135,12 @@ _SESSION_FOR_UPDATE = Prepared(  # SQLite writers already hold the database lock
     select(SESSIONS).where(SESSIONS.c.id == bindparam("sid")).with_for_update()
 )
 _ITEM = Prepared(
-    select(ITEMS).where(ITEMS.c.session_id == bindparam("sid"), ITEMS.c.position == bindparam("pos"))
+    select(ITEMS).where(
+        ITEMS.c.session_id == bindparam("sid"), ITEMS.c.position == bindparam("pos")
+    )
+)
+_RESULTS = Prepared(
+    select(ITEMS.c.question_id, ITEMS.c.correct).where(ITEMS.c.session_id == bindparam("sid"))
 )
 _MARK_SHOWN = Prepared(
     update(ITEMS)
@@ -130,10 +168,7 @@ _ADVANCE = Prepared(
 )
 
 
-async def _abandon_active(
-    session: AsyncSession, user_id: int, kinds: tuple[str, ...], now: datetime
-) -> int:
-    db = await Runner.of(session)
+async def _abandon_active(db: Runner, user_id: int, kinds: tuple[str, ...], now: datetime) -> int:
     return await db.run(_abandon(kinds), {"user": user_id, "now": now})
 
 
@@ -144,7 +179,7 @@ async def _previous_set(db: Runner, user_id: int, scope: str) -> frozenset[str]:
 
 
 async def _create(
-    session: AsyncSession,
+    db: Runner,
     *,
     user_id: int,
     guild_id: int | None,
@@ -153,9 +188,8 @@ async def _create(
     question_ids: list[str],
     now: datetime,
     deadline: datetime | None = None,
-) -> PracticeSession:
-    """Insert a session and its items; returns the session (not attached to `session`)."""
-    db = await Runner.of(session)
+) -> SessionRow:
+    """Insert a session and its items; returns the session (a plain copy of the row)."""
     values: dict[str, Any] = {
         "user_id": user_id,
         "guild_id": guild_id,
@@ -172,7 +206,7 @@ async def _create(
     }
     row = await db.first(_NEW_SESSION, values)
     assert row is not None
-    practice = PracticeSession(id=row[0], **values)
+    practice = SessionRow(id=row[0], **values)
     await db.run_many(
         _NEW_ITEM,
         [
@@ -217,7 +251,7 @@ def select_quiz(
 
 
 async def start_quiz(
-    session: AsyncSession,
+    db: Runner,
     content: ContentStore,
     *,
     user_id: int,
@@ -230,14 +264,14 @@ async def start_quiz(
     """Start a quiz; returns the first step and how many active quizzes were abandoned."""
     if not MIN_QUESTIONS <= size <= MAX_QUESTIONS:
         raise InvalidInput(f"A quiz has {MIN_QUESTIONS} to {MAX_QUESTIONS} questions.")
-    abandoned = await _abandon_active(session, user_id, ("quiz", "review"), now)
-    seen, missed = await seen_and_missed(session, user_id)
-    avoid = await _previous_set(await Runner.of(session), user_id, scope)
+    abandoned = await _abandon_active(db, user_id, ("quiz", "review"), now)
+    seen, missed = await seen_and_missed(db, user_id)
+    avoid = await _previous_set(db, user_id, scope)
     ids = select_quiz(content, scope, size, seen, missed, rng or random.Random(), avoid)
     if not ids:
         raise NotFound("There are no questions for that choice yet.")
     practice = await _create(
-        session,
+        db,
         user_id=user_id,
         guild_id=guild_id,
         kind="quiz",
@@ -245,11 +279,11 @@ async def start_quiz(
         question_ids=ids,
         now=now,
     )
-    return await current_step(session, content, practice.id), abandoned
+    return await _step(db, content, practice), abandoned
 
 
 async def start_review(
-    session: AsyncSession,
+    db: Runner,
     content: ContentStore,
     *,
     user_id: int,
@@ -257,12 +291,12 @@ async def start_review(
     now: datetime,
 ) -> Step | datetime | None:
     """A review session over the cards due now, or when the next card is due (None: none)."""
-    due = [q for q in await review.due_cards(session, user_id, now) if q in content.questions]
+    due = [q for q in await review.due_cards(db, user_id, now) if q in content.questions]
     if not due:
-        return await review.next_due(session, user_id, now)
-    await _abandon_active(session, user_id, ("quiz", "review"), now)
+        return await review.next_due(db, user_id, now)
+    await _abandon_active(db, user_id, ("quiz", "review"), now)
     practice = await _create(
-        session,
+        db,
         user_id=user_id,
         guild_id=guild_id,
         kind="review",
@@ -270,7 +304,7 @@ async def start_review(
         question_ids=due,
         now=now,
     )
-    return await current_step(session, content, practice.id)
+    return await _step(db, content, practice)
 
 
 async def load(session: AsyncSession, session_id: int, *, lock: bool = False) -> PracticeSession:
@@ -297,36 +331,35 @@ async def item_at(session: AsyncSession, session_id: int, position: int) -> Sess
 # rows, not attached to the ORM session.
 
 
-async def _session_row(db: Runner, session_id: int, *, lock: bool = False) -> PracticeSession:
+async def _session_row(db: Runner, session_id: int, *, lock: bool = False) -> SessionRow:
     row = await db.first(_SESSION_FOR_UPDATE if lock else _SESSION, {"sid": session_id})
     if row is None:
         raise NotFound("That session no longer exists.")
-    return PracticeSession(**dict(zip(_SESSION_KEYS, row, strict=True)))
+    return SessionRow(*row)
 
 
-async def _item_row(db: Runner, session_id: int, position: int) -> SessionItem:
+async def _item_row(db: Runner, session_id: int, position: int) -> ItemRow:
     row = await db.first(_ITEM, {"sid": session_id, "pos": position})
     if row is None:
         raise NotFound("That question is not part of this session.")
-    return SessionItem(**dict(zip(_ITEM_KEYS, row, strict=True)))
+    return ItemRow(*row)
 
 
-async def _step(db: Runner, content: ContentStore, practice: PracticeSession) -> Step:
+async def _step(db: Runner, content: ContentStore, practice: SessionRow) -> Step:
     item = await _item_row(db, practice.id, min(practice.position, practice.size - 1))
     return Step(practice, item, content.questions[item.question_id])
 
 
-async def current_step(session: AsyncSession, content: ContentStore, session_id: int) -> Step:
-    db = await Runner.of(session)
+async def current_step(db: Runner, content: ContentStore, session_id: int) -> Step:
     return await _step(db, content, await _session_row(db, session_id))
 
 
-def _kind(practice: PracticeSession) -> str:
+def _kind(practice: SessionRow) -> str:
     return practice.kind if practice.kind == "quiz" else "review"
 
 
 async def answer(
-    session: AsyncSession,
+    db: Runner,
     content: ContentStore,
     *,
     session_id: int,
@@ -336,7 +369,6 @@ async def answer(
     now: datetime,
 ) -> Answered:
     """Grade the member's answer to the question at `position`; exactly once."""
-    db = await Runner.of(session)
     practice = await _session_row(db, session_id, lock=True)
     if practice.user_id != user_id:
         raise NotYours(_kind(practice))
@@ -350,7 +382,7 @@ async def answer(
     shown = item.shown_at or practice.started_at
     elapsed = int((now - shown).total_seconds() * 1000)
     recorded = await record_answer(
-        session,
+        db,
         content,
         user_id=user_id,
         guild_id=practice.guild_id,
@@ -360,7 +392,6 @@ async def answer(
         now=now,
         response_ms=max(elapsed, 0),
         session_id=practice.id,
-        runner=db,
     )
     item.choice, item.correct, item.answered_at = recorded.choice, recorded.correct, now
     practice.position += 1
@@ -369,7 +400,13 @@ async def answer(
         practice.status, practice.finished_at = "finished", now
     await db.run(
         _RECORD_PICK,
-        {"sid": session_id, "pos": position, "pick": item.choice, "right": item.correct, "now": now},
+        {
+            "sid": session_id,
+            "pos": position,
+            "pick": item.choice,
+            "right": item.correct,
+            "now": now,
+        },
     )
     await db.run(
         _ADVANCE,
@@ -385,15 +422,14 @@ async def answer(
 
 
 async def advance(
-    session: AsyncSession, content: ContentStore, *, session_id: int, user_id: int, now: datetime
+    db: Runner, content: ContentStore, *, session_id: int, user_id: int, now: datetime
 ) -> Step | Summary:
     """What the Next button shows: the next question, or the summary after the last."""
-    db = await Runner.of(session)
     practice = await _session_row(db, session_id)
     if practice.user_id != user_id:
         raise NotYours(_kind(practice))
     if practice.status == "finished":
-        return await summary(session, content, session_id)
+        return await summary(db, content, session_id)
     if practice.status != "active":
         raise SessionOver(practice.kind)
     step = await _step(db, content, practice)
@@ -405,22 +441,21 @@ async def advance(
 
 @dataclass(frozen=True)
 class Summary:
-    session: PracticeSession
+    session: SessionRow
     by_subtopic: dict[str, tuple[int, int]]  # topic -> (correct, answered)
     weakest: str | None
 
 
-async def summary(session: AsyncSession, content: ContentStore, session_id: int) -> Summary:
-    practice = await load(session, session_id)
-    items = await session.scalars(select(SessionItem).where(SessionItem.session_id == session_id))
+async def summary(db: Runner, content: ContentStore, session_id: int) -> Summary:
+    practice = await _session_row(db, session_id)
     by_topic: dict[str, tuple[int, int]] = {}
-    for item in items:
-        if item.correct is None:
+    for question_id, correct in await db.rows(_RESULTS, {"sid": practice.id}):
+        if correct is None:
             continue
-        q = content.questions[item.question_id]
+        q = content.questions[question_id]
         topic = f"{q.domain}.{q.subtopic}"
         right, total = by_topic.get(topic, (0, 0))
-        by_topic[topic] = (right + int(item.correct), total + 1)
+        by_topic[topic] = (right + int(correct), total + 1)
     weakest = None
     if by_topic:
         weakest = min(by_topic, key=lambda t: (by_topic[t][0] / by_topic[t][1], -by_topic[t][1]))

@@ -12,7 +12,6 @@ from typing import Any
 from fsrs import Card, Rating, Scheduler
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ReviewCard
 from bot.prepared import Prepared, Runner
@@ -74,21 +73,27 @@ async def schedule(
     return card.due
 
 
+CARDS = ReviewCard.__table__
+_DUE = Prepared(
+    select(CARDS.c.question_id)
+    .where(CARDS.c.user_id == bindparam("user"), CARDS.c.due_at <= bindparam("now"))
+    .order_by(CARDS.c.due_at, CARDS.c.question_id)
+    .limit(bindparam("limit"))
+)
+_NEXT_DUE = Prepared(
+    select(func.min(CARDS.c.due_at)).where(
+        CARDS.c.user_id == bindparam("user"), CARDS.c.due_at > bindparam("after")
+    )
+)
+
+
 async def due_cards(
-    session: AsyncSession, user_id: int, now: datetime, limit: int = REVIEW_BATCH
+    db: Runner, user_id: int, now: datetime, limit: int = REVIEW_BATCH
 ) -> list[str]:
-    rows = await session.scalars(
-        select(ReviewCard.question_id)
-        .where(ReviewCard.user_id == user_id, ReviewCard.due_at <= now)
-        .order_by(ReviewCard.due_at, ReviewCard.question_id)
-        .limit(limit)
-    )
-    return list(rows)
+    rows = await db.rows(_DUE, {"user": user_id, "now": now, "limit": limit})
+    return [row[0] for row in rows]
 
 
-async def next_due(session: AsyncSession, user_id: int, after: datetime) -> datetime | None:
-    return await session.scalar(
-        select(func.min(ReviewCard.due_at)).where(
-            ReviewCard.user_id == user_id, ReviewCard.due_at > after
-        )
-    )
+async def next_due(db: Runner, user_id: int, after: datetime) -> datetime | None:
+    row = await db.first(_NEXT_DUE, {"user": user_id, "after": after})
+    return row[0] if row else None

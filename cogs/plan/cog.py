@@ -73,9 +73,9 @@ class PlanQuiz(
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = study_bot(interaction)
         async with user_errors(interaction):
-            async with bot.db.begin() as session:
+            async with bot.db.write() as db:
                 step, _ = await quiz.start_quiz(
-                    session,
+                    db,
                     bot.content,
                     user_id=interaction.user.id,
                     guild_id=interaction.guild_id,

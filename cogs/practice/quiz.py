@@ -39,9 +39,9 @@ async def submit(
     interaction: discord.Interaction, session_id: int, position: int, choice: str
 ) -> None:
     bot = study_bot(interaction)
-    async with bot.db.begin() as session:
+    async with bot.db.write() as db:
         done = await quiz.answer(
-            session,
+            db,
             bot.content,
             session_id=session_id,
             position=position,
@@ -109,9 +109,9 @@ class QuizNext(
     async def callback(self, interaction: discord.Interaction) -> None:
         bot = study_bot(interaction)
         async with user_errors(interaction):
-            async with bot.db.begin() as session:
+            async with bot.db.write() as db:
                 shown = await quiz.advance(
-                    session,
+                    db,
                     bot.content,
                     session_id=self.sid,
                     user_id=interaction.user.id,
@@ -181,9 +181,9 @@ class QuizCog(commands.Cog):
     ) -> None:
         """Practise with a quiz: one question at a time, explained."""
         scope = domain.value if domain else quiz.MIXED
-        async with self.bot.db.begin() as session:
+        async with self.bot.db.write() as db:
             step, abandoned = await quiz.start_quiz(
-                session,
+                db,
                 self.bot.content,
                 user_id=interaction.user.id,
                 guild_id=interaction.guild_id,
@@ -199,9 +199,9 @@ class QuizCog(commands.Cog):
     async def review_command(self, interaction: discord.Interaction) -> None:
         """Review the questions due again (spaced repetition)."""
         now = self.bot.now()
-        async with self.bot.db.begin() as session:
+        async with self.bot.db.write() as db:
             outcome = await quiz.start_review(
-                session,
+                db,
                 self.bot.content,
                 user_id=interaction.user.id,
                 guild_id=interaction.guild_id,
