@@ -33,18 +33,18 @@ async def board_latency(path: Path, samples: int = 300) -> None:
     for _ in range(samples):
         guild = rng.randrange(GUILDS) + 1
         caller = guild + GUILDS * rng.randrange(MEMBERS // GUILDS) - 1 or GUILDS
-        async with db.read() as session:
-            t0 = time.perf_counter()
-            await leaderboard.board(session, guild_id=guild, key="all")
-            all_time.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            await leaderboard.rank_of(
-                session, guild_id=guild, key="all", domain="*", user_id=caller
-            )
-            rank.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            await leaderboard.board(session, guild_id=guild, key=week, caller_id=caller)
-            weekly.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        async with db.query() as q:
+            await leaderboard.board(q, guild_id=guild, key="all")
+        all_time.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        async with db.query() as q:
+            await leaderboard.rank_of(q, guild_id=guild, key="all", domain="*", user_id=caller)
+        rank.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        async with db.query() as q:
+            await leaderboard.board(q, guild_id=guild, key=week, caller_id=caller)
+        weekly.append(time.perf_counter() - t0)
     await db.close()
     report("leaderboard top 10, all time", all_time, "p99 < 2 ms")
     report("the caller's rank, all time", rank, "p99 < 2 ms")

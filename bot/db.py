@@ -137,7 +137,9 @@ class Database:
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         database = self.url.database if self.is_sqlite else None
         self.checkpointer = Checkpointer(database) if database and database != ":memory:" else None
-        self._hot: sqlite3.Connection | None = None  # the write() connection, made on first use
+        # the connections of write() and query(), made on first use
+        self._hot: sqlite3.Connection | None = None
+        self._reads: sqlite3.Connection | None = None
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -184,18 +186,33 @@ class Database:
             raw.commit()
         self.checkpointer.wrote()
 
+    @asynccontextmanager
+    async def query(self) -> AsyncIterator[Runner]:
+        """Reads by prepared statements (leaderboards): on SQLite, on a thread-free
+        connection of their own; WAL readers never wait for the writer."""
+        if not self.is_sqlite or self.checkpointer is None:  # PostgreSQL, or :memory:
+            async with self.read() as session:
+                yield await Runner.of(session)
+            return
+        if self._reads is None:
+            self._reads = self._connect()
+        yield Runner(self.engine.dialect, raw=self._reads)
+
+    def _connect(self) -> sqlite3.Connection:
+        assert self.checkpointer is not None
+        conn = sqlite3.connect(
+            self.checkpointer.path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        for pragma in (*SQLITE_PRAGMAS, "PRAGMA busy_timeout=0"):
+            conn.execute(pragma)
+        return conn
+
     def _hot_connection(self) -> sqlite3.Connection:
         if self._hot is None:
-            assert self.checkpointer is not None
-            hot = sqlite3.connect(
-                self.checkpointer.path,
-                timeout=BUSY_TIMEOUT_MS / 1000,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            for pragma in (*SQLITE_PRAGMAS, "PRAGMA busy_timeout=0"):
-                hot.execute(pragma)
-            self._hot = hot
+            self._hot = self._connect()
         return self._hot
 
     @asynccontextmanager
@@ -214,9 +231,10 @@ class Database:
     async def close(self) -> None:
         if self.checkpointer is not None:
             await self.checkpointer.wait()
-        if self._hot is not None:
-            self._hot.close()
-            self._hot = None
+        for conn in (self._hot, self._reads):
+            if conn is not None:
+                conn.close()
+        self._hot = self._reads = None
         await self.engine.dispose()
 
 

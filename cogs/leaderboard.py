@@ -71,9 +71,9 @@ class LeaderboardCog(commands.Cog):
         if weeks_ago and chosen != "week":
             raise InvalidInput("weeks_ago only works with period: week.")
         key = leaderboard.period_key(chosen, self.bot.now(), weeks_ago)
-        async with self.bot.db.read() as session:
+        async with self.bot.db.query() as db:
             board = await leaderboard.board(
-                session,
+                db,
                 guild_id=interaction.guild_id,
                 key=key,
                 domain=domain.value if domain else "*",

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.content import ContentStore, Question
 from bot.db import Database
 from bot.models import DailyDrop, Delivery, Streak
+from bot.prepared import Runner
 from bot.services import daily, drop_answers, leaderboard
 from bot.services.answers import record_answer
 from bot.services.errors import InvalidInput
@@ -304,9 +305,10 @@ async def test_leaderboard_order_rank_and_weekly_summary(
         )
     week = iso_week(now)
     async with db.read() as s:
-        board = await leaderboard.board(s, guild_id=GUILD, key=week, caller_id=99)
-        all_time = await leaderboard.board(s, guild_id=GUILD, key="all")
-        summary = await leaderboard.weekly_summary(s, guild_id=GUILD, week=week)
+        q = await Runner.of(s)
+        board = await leaderboard.board(q, guild_id=GUILD, key=week, caller_id=99)
+        all_time = await leaderboard.board(q, guild_id=GUILD, key="all")
+        summary = await leaderboard.weekly_summary(q, guild_id=GUILD, week=week)
     assert [r.user_id for r in board.top[:2]] == [2, 1]  # tie on 3 points: 2 got there first
     assert len(board.top) == 10
     assert board.caller is not None

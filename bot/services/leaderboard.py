@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Float, Integer, and_, bindparam, case, func, or_, select
 
 from bot.models import LeaderboardTotal, Streak
+from bot.prepared import Prepared, Runner
 from bot.services.errors import InvalidInput
 from bot.services.periods import ALL, iso_week, month, shift_week
 
@@ -58,8 +59,54 @@ def period_key(period: str, now: datetime, weeks_ago: int = 0) -> str:
     raise InvalidInput(f"Period is one of {', '.join(PERIODS)}.")
 
 
+def _in_board(*extra: Any) -> Any:
+    return and_(
+        T.guild_id == bindparam("guild"),
+        T.period == bindparam("period"),
+        T.domain == bindparam("domain"),
+        T.points > 0,
+        *extra,
+    )
+
+
+_STREAK = and_(Streak.guild_id == T.guild_id, Streak.user_id == T.user_id)
+_TOP = Prepared(
+    select(T.user_id, T.points, T.answered, T.correct, func.coalesce(Streak.current, 0))
+    .outerjoin(Streak, _STREAK)
+    .where(_in_board())
+    .order_by(T.points.desc(), _ACCURACY.desc(), T.reached_at, T.user_id)
+    .limit(bindparam("limit"))
+)
+_MINE = Prepared(
+    select(T.points, T.answered, T.correct, T.reached_at, func.coalesce(Streak.current, 0))
+    .outerjoin(Streak, _STREAK)
+    .where(_in_board(T.user_id == bindparam("user")))
+)
+_POINTS, _ACC = bindparam("points", type_=Integer), bindparam("accuracy", type_=Float)
+_AHEAD = Prepared(
+    select(func.count())
+    .select_from(T)
+    .where(
+        _in_board(
+            or_(
+                T.points > _POINTS,
+                and_(T.points == _POINTS, _ACCURACY > _ACC),
+                and_(T.points == _POINTS, _ACCURACY == _ACC, T.reached_at < bindparam("reached")),
+            )
+        )
+    )
+)
+_TWO_WEEKS = Prepared(
+    select(T.user_id, T.period, T.points).where(
+        T.guild_id == bindparam("guild"),
+        T.domain == "*",
+        or_(T.period == bindparam("week"), T.period == bindparam("before")),
+    )
+)
+
+
 async def board(
-    session: AsyncSession,
+    db: Runner,
     *,
     guild_id: int,
     key: str,
@@ -67,62 +114,26 @@ async def board(
     caller_id: int | None = None,
     limit: int = 10,
 ) -> Board:
-    where = and_(T.guild_id == guild_id, T.period == key, T.domain == domain, T.points > 0)
-    streak = func.coalesce(Streak.current, 0)
-    rows = list(
-        await session.execute(
-            select(T.user_id, T.points, T.answered, T.correct, streak)
-            .outerjoin(Streak, and_(Streak.guild_id == T.guild_id, Streak.user_id == T.user_id))
-            .where(where)
-            .order_by(T.points.desc(), _ACCURACY.desc(), T.reached_at, T.user_id)
-            .limit(limit)
-        )
-    )
+    where = {"guild": guild_id, "period": key, "domain": domain}
+    rows = await db.rows(_TOP, {**where, "limit": limit})
     top = [Row(i + 1, *r) for i, r in enumerate(rows)]
     caller = None
     if caller_id is not None and caller_id not in {r.user_id for r in top}:
-        caller = await rank_of(
-            session, guild_id=guild_id, key=key, domain=domain, user_id=caller_id
-        )
+        caller = await rank_of(db, guild_id=guild_id, key=key, domain=domain, user_id=caller_id)
     return Board(key, domain, top, caller)
 
 
-async def rank_of(
-    session: AsyncSession, *, guild_id: int, key: str, domain: str, user_id: int
-) -> Row | None:
-    found = (
-        await session.execute(
-            select(T.points, T.answered, T.correct, T.reached_at, func.coalesce(Streak.current, 0))
-            .outerjoin(Streak, and_(Streak.guild_id == T.guild_id, Streak.user_id == T.user_id))
-            .where(
-                T.guild_id == guild_id,
-                T.period == key,
-                T.domain == domain,
-                T.user_id == user_id,
-                T.points > 0,
-            )
-        )
-    ).first()
+async def rank_of(db: Runner, *, guild_id: int, key: str, domain: str, user_id: int) -> Row | None:
+    where = {"guild": guild_id, "period": key, "domain": domain}
+    found = await db.first(_MINE, {**where, "user": user_id})
     if found is None:
         return None
     points, answered, correct, reached_at, current = found
     acc = correct / answered if answered >= MIN_FOR_ACCURACY else 0.0
-    ahead: int | None = await session.scalar(
-        select(func.count())
-        .select_from(T)
-        .where(
-            T.guild_id == guild_id,
-            T.period == key,
-            T.domain == domain,
-            T.points > 0,
-            or_(
-                T.points > points,
-                and_(T.points == points, _ACCURACY > literal(acc)),
-                and_(T.points == points, _ACCURACY == literal(acc), T.reached_at < reached_at),
-            ),
-        )
+    ahead = await db.first(
+        _AHEAD, {**where, "points": points, "accuracy": acc, "reached": reached_at}
     )
-    return Row(int(ahead or 0) + 1, user_id, points, answered, correct, current)
+    return Row(int(ahead[0] if ahead else 0) + 1, user_id, points, answered, correct, current)
 
 
 @dataclass(frozen=True)
@@ -132,16 +143,12 @@ class WeeklySummary:
     improver: tuple[int, int] | None  # user id, points gained over the week before
 
 
-async def weekly_summary(session: AsyncSession, *, guild_id: int, week: str) -> WeeklySummary:
-    result = await board(session, guild_id=guild_id, key=week, limit=5)
+async def weekly_summary(db: Runner, *, guild_id: int, week: str) -> WeeklySummary:
+    result = await board(db, guild_id=guild_id, key=week, limit=5)
     before = shift_week(week, -1)
     last: dict[int, int] = {}
     prior: dict[int, int] = {}
-    rows = await session.execute(
-        select(T.user_id, T.period, T.points).where(
-            T.guild_id == guild_id, T.domain == "*", T.period.in_((week, before))
-        )
-    )
+    rows = await db.rows(_TWO_WEEKS, {"guild": guild_id, "week": week, "before": before})
     for user_id, period, points in rows:
         (last if period == week else prior)[user_id] = points
     gains = {u: p - prior.get(u, 0) for u, p in last.items() if u in prior}

@@ -10,6 +10,7 @@ import discord
 
 from bot.app import StudyBot
 from bot.outbox import Outcome
+from bot.prepared import Runner
 from bot.services import daily, deliveries, drop_answers, leaderboard
 from bot.services.periods import iso_week, shift_week
 from cogs.daily import render
@@ -164,7 +165,9 @@ class DailyJobs:
             if not await deliveries.claim(session, key, "summary", now):
                 return False
             settings = await daily.get_settings(session, guild_id)
-            summary = await leaderboard.weekly_summary(session, guild_id=guild_id, week=week)
+            summary = await leaderboard.weekly_summary(
+                await Runner.of(session), guild_id=guild_id, week=week
+            )
         sent = await self.bot.outbox.send(
             settings.channel_id,
             embed=render.summary_embed(summary),
