@@ -301,7 +301,7 @@ class Enrolment(Base):
     """A member's place in the 12-week study plan."""
 
     __tablename__ = "enrolments"
-    __table_args__ = (Index("ix_enrolments_status", "status"),)
+    __table_args__ = (Index("ix_enrolments_status_next", "status", "next_at"),)
     user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     guild_id: Mapped[int | None] = mapped_column(Snowflake)
     channel_id: Mapped[int | None] = mapped_column(Snowflake)
@@ -316,6 +316,9 @@ class Enrolment(Base):
     paused_on: Mapped[date | None]
     outcome: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
+    # Nothing of this enrolment can fall due before next_at (None: not worked out yet), so
+    # a plan tick reads only the rows whose moment has come. See bot/services/plan_due.py.
+    next_at: Mapped[datetime | None]
 
 
 class Delivery(Base):

@@ -107,6 +107,8 @@ class Outbox:
 
     async def reopen_dms(self, user_id: int) -> None:
         """The member used a command again: DMs may be tried once more."""
+        from bot.services.members import recheck_plan
+
         async with self.db.read() as session:
             member = await session.get(Member, user_id)
         if member is not None and member.dms_closed:
@@ -114,3 +116,4 @@ class Outbox:
                 await session.execute(
                     update(Member).where(Member.user_id == user_id).values(dms_closed=False)
                 )
+                await recheck_plan(session, user_id)

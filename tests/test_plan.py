@@ -399,3 +399,79 @@ async def test_weekly_kickoffs_across_dst(
         assert moments == expected[at]
         if at == "09:00":
             assert {when.astimezone(zone).time() for _, when in sent[user]} == {time(9, 0)}
+
+
+# -- next_at: a tick reads only the enrolments whose moment has come ---------------------
+async def tick(db: Database, content: ContentStore, now: datetime) -> plan_due.Found:
+    """What the plan job does: find (every kind), record, then settle the quiet rows."""
+    async with db.read() as s:
+        found = await plan_due.due(s, content, now)
+    for dues in found.values():
+        await record(db, dues, now)
+    async with db.begin() as s:
+        await plan_due.settle(s, found.settled)
+    return found
+
+
+async def next_at(db: Database, user: int = USER) -> datetime | None:
+    async with db.read() as s:
+        return await s.scalar(select(Enrolment.next_at).where(Enrolment.user_id == user))
+
+
+async def test_a_tick_reads_only_enrolments_whose_moment_has_come(
+    db: Database, content: ContentStore
+) -> None:
+    start = FIXED_NOW.astimezone(ZoneInfo("Europe/Berlin")).date()
+    await enrol(db, content, start_date=start, reminder_time="23:30", reminder_day=start.weekday())
+    kickoff = datetime.combine(start, time(23, 30), ZoneInfo("Europe/Berlin")).astimezone(UTC)
+    assert await next_at(db) is None  # new: not worked out yet
+
+    first = await tick(db, content, FIXED_NOW)
+    assert not any(d.due for d in first.values())
+    assert [(uid, when) for uid, _, when in first.settled] == [(USER, kickoff)]
+    assert await next_at(db) == kickoff
+
+    quiet = await tick(db, content, kickoff - timedelta(minutes=1))
+    assert quiet.settled == []  # not even read
+    assert not any(d.due for d in quiet.values())
+
+    at_kickoff = await tick(db, content, kickoff)
+    assert [d.key for d in at_kickoff["remind"].due] == [f"remind:{USER}:1"]
+    assert at_kickoff.settled == []  # it had something to send: read again next tick
+    after = await tick(db, content, kickoff + timedelta(minutes=1))
+    assert not any(d.due for d in after.values())
+    nudge = datetime.combine(start + timedelta(days=3), time(23, 30), ZoneInfo("Europe/Berlin"))
+    assert await next_at(db) == nudge.astimezone(UTC)
+
+
+async def test_settle_leaves_an_enrolment_made_again_since_the_read(
+    db: Database, content: ContentStore
+) -> None:
+    await enrol(db, content)
+    async with db.read() as s:
+        found = await plan_due.due(s, content, FIXED_NOW)
+    assert [uid for uid, _, _ in found.settled] == [USER]
+    await enrol(db, content, now=FIXED_NOW + timedelta(seconds=30), reminder_time="07:00")
+    async with db.begin() as s:
+        await plan_due.settle(s, found.settled)
+    assert await next_at(db) is None  # the new schedule is still looked at
+
+
+async def test_changes_that_affect_sends_have_the_tick_look_again(
+    db: Database, content: ContentStore
+) -> None:
+    from bot.services import members
+
+    await enrol(db, content)
+    await tick(db, content, FIXED_NOW)
+    assert await next_at(db) is not None
+    async with db.begin() as s:
+        await members.upsert_member(s, USER, now=FIXED_NOW, reports_enabled=True)
+    assert await next_at(db) is None
+
+    await tick(db, content, FIXED_NOW)
+    async with db.begin() as s:
+        await plan.pause(s, user_id=USER, now=FIXED_NOW)
+    async with db.begin() as s:
+        await plan.resume(s, user_id=USER, now=FIXED_NOW + timedelta(days=9))
+    assert await next_at(db) is None

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import fetch_tuples
 from bot.models import Delivery
 
 LEASE = timedelta(minutes=10)
@@ -81,14 +82,10 @@ async def release(session: AsyncSession, key: str) -> None:
 async def existing(session: AsyncSession, keys: Iterable[str]) -> set[str]:
     """Which of `keys` already have a delivery row (any status), in bulk."""
     found: set[str] = set()
-    batch: list[str] = []
-    for key in keys:
-        batch.append(key)
-        if len(batch) == 500:
-            found |= set(await session.scalars(select(Delivery.key).where(Delivery.key.in_(batch))))
-            batch = []
-    if batch:
-        found |= set(await session.scalars(select(Delivery.key).where(Delivery.key.in_(batch))))
+    keys = list(keys)
+    for i in range(0, len(keys), 2000):
+        query = select(Delivery.key).where(Delivery.key.in_(keys[i : i + 2000]))
+        found.update(key for (key,) in await fetch_tuples(session, query))
     return found
 
 

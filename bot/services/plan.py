@@ -216,6 +216,7 @@ async def enrol(
     row.start_date, row.exam_date, row.weeks = start, exam_date, weeks
     row.reminder_time, row.reminder_day, row.deliver = format_time(at), day, deliver
     row.status, row.paused_on, row.outcome, row.created_at = ACTIVE, None, None, now
+    row.next_at = None  # the plan tick works out the new schedule
     return row
 
 
@@ -263,7 +264,7 @@ async def resume(session: AsyncSession, *, user_id: int, now: datetime) -> Enrol
     row.start_date += timedelta(days=paused_days)
     if row.exam_date is not None:  # the exam stays: fit the plan to the weeks left
         row.weeks = max(1, min(MAX_WEEKS, (row.exam_date - row.start_date).days // 7))
-    row.status, row.paused_on = ACTIVE, None
+    row.status, row.paused_on, row.next_at = ACTIVE, None, None
     return row
 
 

@@ -12,10 +12,15 @@ a kickoff missed across a week boundary is still seen. What has no Delivery row 
 while within GRACE (24 h) of its moment, and stale after that: the caller records stale
 ones as skipped and logs them. DMs are not sent to members whose DMs are closed.
 
-Fast on 100,000 enrolments: one query for the active enrolments, one for the members who
-opted out or closed their DMs, one range read of the recent delivery keys per kind (plus a
-by-key lookup of what is left); moments are computed once per schedule (zone, weekday,
-time), not per row. `due()` serves several kinds from one read.
+Fast on 100,000 enrolments: each enrolment keeps `next_at`, the earliest moment at which
+anything of it can fall due, so a tick reads only the active enrolments whose `next_at` has
+come (or is not worked out yet: new, resumed, or a preference changed). After a tick that
+found nothing to send for an enrolment, `settle()` moves its `next_at` to its next weekly
+moment (kickoff, nudge) or its follow-up; one with something due is read again next tick,
+so a send released for a retry is seen again. Beyond that read: one query for the members
+who opted out or closed their DMs, one range read of the recent delivery keys per kind
+(plus a by-key lookup of what is left); moments are computed once per schedule (zone,
+weekday, time), not per row. `due()` serves every kind from one read.
 """
 
 from __future__ import annotations
@@ -25,7 +30,19 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, case, cast, null, or_, select, type_coerce
+from sqlalchemy import (
+    String,
+    Table,
+    bindparam,
+    case,
+    cast,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import NullType
 
@@ -44,6 +61,7 @@ STATUSES = ("claimed", "sent", "failed", "skipped")  # every Delivery status
 KINDS = ("remind", "nudge", "report", "examdone")
 ShardFilter = Callable[[int | None], bool]  # gets the enrolment's guild id (None: from a DM)
 CHUNK = 20_000  # rows handled between yields to the event loop
+RANGE_READ_ABOVE = 20_000  # rows read: above, the recent keys are read by range
 
 
 class Due(NamedTuple):
@@ -71,10 +89,13 @@ _COLUMNS = (
     *(_SCHEDULE + Enrolment.reminder_time, Enrolment.weeks),
     *(type_coerce(Enrolment.start_date, String), type_coerce(Enrolment.exam_date, String)),
 )
+RECHECK = timedelta(hours=1)  # next_at for a row whose zone or time cannot be worked out
 Hit = tuple[datetime, int, str]  # a moment, the ordinal of its local date, that date's ISO week
 
 
-Rows = list[Any]  # (user_id, guild_id, channel_id, deliver, schedule, weeks, start, exam, created)
+# (user_id, guild_id, channel_id, deliver, schedule, weeks, start, exam, created when recent,
+#  created as stored)
+Rows = list[Any]
 
 
 class _Tick:
@@ -89,7 +110,25 @@ class _Tick:
             if raw is not None
         }
         self.schedules = {r[4] for r in rows}
+        self.today_ordinal = now.date().toordinal()
         self._hits: dict[int, dict[str, Hit | None]] = {}
+        self._next: dict[str, datetime] = {}
+
+    def next_weekly(self, schedule: str) -> datetime:
+        """The schedule's next kickoff or nudge moment after now (RECHECK on bad data)."""
+        found = self._next.get(schedule)
+        if found is None:
+            tz, _, at = schedule.split("|")
+            after = []
+            for lag in (0, NUDGE_DAYS):
+                hit = self.hits(lag)[schedule]
+                if hit is not None:  # a week after the latest moment: the next one
+                    after.append(self.moments.moment(date.fromordinal(hit[1] + 7), at, tz))
+            found = min(
+                (m for m in after if m is not None and m > self.now), default=self.now + RECHECK
+            )
+            self._next[schedule] = found
+        return found
 
     def hits(self, lag: int) -> dict[str, Hit | None]:
         """schedule → its last moment at or before now, on its weekday + `lag` days."""
@@ -110,7 +149,7 @@ def _weekly(tick: _Tick, rows: Rows, kind: str, done: set[str], lag: int = 0) ->
     """Per enrolment, its latest weekly moment (`lag` days after the kickoff) in weeks 1..n,
     unless its key is in `done`."""
     found, hits, days = [], tick.hits(lag), tick.days
-    for uid, gid, cid, deliver, schedule, n, start, _exam, created in rows:
+    for uid, gid, cid, deliver, schedule, n, start, _exam, created, _ in rows:
         hit = hits[schedule]
         if hit is None or (created is not None and hit[0] < created):
             continue
@@ -123,7 +162,7 @@ def _weekly(tick: _Tick, rows: Rows, kind: str, done: set[str], lag: int = 0) ->
 def _reports(tick: _Tick, rows: Rows, done: set[str]) -> list[Due]:
     """Weekly reports from enrolment until a week after the plan ends (or the exam)."""
     found, hits, days = [], tick.hits(0), tick.days
-    for uid, gid, cid, _deliver, schedule, n, start, exam, created in rows:
+    for uid, gid, cid, _deliver, schedule, n, start, exam, created, _ in rows:
         hit = hits[schedule]
         if hit is None or (created is not None and hit[0] < created):
             continue
@@ -137,7 +176,7 @@ def _reports(tick: _Tick, rows: Rows, done: set[str]) -> list[Due]:
 def _followups(tick: _Tick, rows: Rows) -> list[Due]:
     """The day after the exam (or after the last plan week), at the reminder time."""
     found, days, moments = [], tick.days, tick.moments
-    for uid, gid, cid, deliver, schedule, n, start, exam, _created in rows:
+    for uid, gid, cid, deliver, schedule, n, start, exam, _created, _ in rows:
         end = days[exam] + 1 if exam is not None else days[start] + 7 * n
         tz, _, at = schedule.split("|")
         today = moments.today(tz)
@@ -157,7 +196,13 @@ async def _read(session: AsyncSession, now: datetime, shard_filter: ShardFilter 
     """
     recent = Enrolment.created_at >= now - WINDOW
     created = type_coerce(case((recent, Enrolment.created_at), else_=null()), NullType)
-    query = select(*_COLUMNS, created).where(Enrolment.status == ACTIVE)
+    stored = type_coerce(Enrolment.created_at, NullType)
+    columns = (*_COLUMNS, created, stored)
+    active = Enrolment.status == ACTIVE
+    query = union_all(  # two index ranges: an OR would scan every active row's entry
+        select(*columns).where(active, Enrolment.next_at.is_(None)),
+        select(*columns).where(active, Enrolment.next_at <= now),
+    )
     fetched = await fetch_tuples(session, query)
     rows: Rows = []
     for start in range(0, len(fetched), CHUNK):  # rows are handled in Python: let the loop run
@@ -167,7 +212,7 @@ async def _read(session: AsyncSession, now: datetime, shard_filter: ShardFilter 
     fresh = [r for r in rows if r[8] is not None]  # the few created within WINDOW
     if fresh:
         moments = {r[0]: _utc(r[8]) for r in fresh}
-        rows = [(*r[:8], moments[r[0]]) if r[8] is not None else r for r in rows]
+        rows = [(*r[:8], moments[r[0]], r[9]) if r[8] is not None else r for r in rows]
     return _Tick(now, rows)
 
 
@@ -243,6 +288,46 @@ async def _candidates(tick: _Tick, kind: str, done: set[str]) -> list[Due]:
 CHANNEL_FALLBACK = ("remind", "examdone")
 
 
+class Found(dict[str, Dues]):
+    """Dues by kind, and the enrolments read that have nothing to send: (user id, created
+    as stored, next_at), for `settle()`. Only a pass over every kind settles rows."""
+
+    settled: list[tuple[int, Any, datetime]]
+
+
+def _next_at(tick: _Tick, row: Any) -> datetime:
+    """The earliest moment after now at which anything of this enrolment can fall due."""
+    schedule, n, start, exam = row[4:8]
+    weekly = tick.next_weekly(schedule)  # within 7 days: the exam follow-up only if sooner
+    end = tick.days[exam] + 1 if exam is not None else tick.days[start] + 7 * n
+    if end <= tick.today_ordinal + 8:
+        tz, _, at = schedule.split("|")
+        followup = tick.moments.moment(date.fromordinal(end), at, tz)
+        if followup is not None and tick.now < followup < weekly:
+            return followup
+    return weekly
+
+
+ENROLMENTS: Table = Enrolment.__table__  # type: ignore[assignment]
+_SETTLE = (
+    update(ENROLMENTS)
+    .where(
+        ENROLMENTS.c.user_id == bindparam("uid"),
+        ENROLMENTS.c.created_at == bindparam("created"),  # not enrolled again since the read
+    )
+    .values(next_at=bindparam("next"))
+)
+
+
+async def settle(session: AsyncSession, settled: list[tuple[int, Any, datetime]]) -> None:
+    """Move each settled enrolment's next_at on (after the tick has sent what was due)."""
+    if settled:
+        await session.execute(
+            _SETTLE,
+            [{"uid": uid, "created": _utc(raw), "next": when} for uid, raw, when in settled],
+        )
+
+
 async def due(
     session: AsyncSession,
     content: ContentStore | None,
@@ -250,16 +335,20 @@ async def due(
     *,
     kinds: Iterable[str] = KINDS,
     shard_filter: ShardFilter | None = None,
-) -> dict[str, Dues]:
+) -> Found:
     """Everything the plan tick may send, by kind, from ONE read of the active enrolments.
 
     `shard_filter` gets the enrolment's guild id (None when enrolled from a DM). Nudges
     need `content` (the week's target).
     """
     tick, members = await _read(session, now, shard_filter), await _opted_out(session)
-    closed, found = members["closed"], {}
+    closed, found = members["closed"], Found()
+    kinds = tuple(kinds)
+    # Many rows (a first tick): one range read of the recent keys beats a lookup per key
+    many = len(tick.rows) > RANGE_READ_ABOVE
     for kind in kinds:
-        cands = await _candidates(tick, kind, await _recent(session, kind, now))
+        done = await _recent(session, kind, now) if many else set()
+        cands = await _candidates(tick, kind, done)
         off = members.get(kind, set())
         cands = [d for d in cands if d.user_id not in off]
         if closed:  # no DM attempts; kickoffs and follow-ups can still go to a channel
@@ -274,6 +363,12 @@ async def due(
             if content is None:
                 raise ValueError("nudges need the content store (the week's target)")
             found[kind] = await _behind(session, content, tick, found[kind])
+    busy = {d.user_id for dues in found.values() for d in (*dues.due, *dues.stale)}
+    found.settled = (
+        [(r[0], r[9], _next_at(tick, r)) for r in tick.rows if r[0] not in busy]
+        if set(kinds) == set(KINDS)
+        else []
+    )
     return found
 
 

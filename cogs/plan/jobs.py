@@ -43,6 +43,8 @@ class PlanJobs:
             for item in dues.due:
                 if await self.deliver(item, now):
                     sent[kind] = sent.get(kind, 0) + 1
+        async with self.bot.db.begin() as session:
+            await plan_due.settle(session, found.settled)
         return sent
 
     def _owns(self, guild_id: int | None) -> bool:
