@@ -54,7 +54,8 @@ async def answer_and_next(
         return await quiz.advance(w, store, session_id=step.session.id, user_id=user, now=NOW)
 
 
-async def one_at_a_time(db: Database, store: ContentStore, n: int) -> None:
+async def one_at_a_time(db: Database, store: ContentStore, n: int) -> float:
+    """Returns the p50 of an answer + next, in ms."""
     starts, answers = [], []
     for user in random.Random(7).sample(range(1, MEMBERS + 1), n):
         t0 = time.perf_counter()
@@ -68,6 +69,7 @@ async def one_at_a_time(db: Database, store: ContentStore, n: int) -> None:
             step = shown
     report("start a quiz (one at a time)", starts, "p99 < 10 ms")
     report("record an answer + next question (one at a time)", answers, "p99 < 10 ms")
+    return percentiles(answers)[0]
 
 
 async def fifty_at_once(db: Database, store: ContentStore, per_member: int) -> float:
@@ -148,15 +150,15 @@ async def main(answers: int, path: Path | None = None) -> None:
     path = await seeded(answers, path)
     print(f"practice: {answers:,} answers, {MEMBERS:,} members")
     db = Database.from_url(f"sqlite+aiosqlite:///{path}")
-    await one_at_a_time(db, store, 200)
+    bot_p50 = await one_at_a_time(db, store, 200)
     await fifty_at_once(db, store, 10)
     await db.close()
     raw = raw_sqlite(path, 600)
     raw_p50, _ = percentiles(raw)
     report("raw sqlite3, the same writes per answer", raw)
     print(
-        f"  (the bot's answer path does the ORM reads, the session and FSRS as well; "
-        f"compare its p50 with the raw p50 {raw_p50:.2f} ms)"
+        f"  ratio: the bot's answer + next p50 is {bot_p50 / raw_p50:.1f}x raw sqlite3's "
+        "(it also reads the session, item and card, runs FSRS, and commits Next apart)"
     )
 
 

@@ -1,17 +1,20 @@
 """Hot-path statements: Core statements compiled once and run straight on the driver.
 
 A click on a quiz answer runs a dozen small statements (primary-key reads, single-row
-upserts). Through an AsyncSession each costs 0.2 to 0.5 ms of SQLAlchemy's execution
-machinery on this class of machine, against microseconds in SQLite itself; that overhead,
-not the database, capped answers at about a hundred a second.
+upserts). Through an AsyncSession each cost 0.2 to 0.5 ms of SQLAlchemy's execution
+machinery on the development machine, against microseconds in SQLite itself; that
+overhead, not the database, held answers to about a hundred a second.
 
 A `Prepared` statement is an ordinary Core statement, so it is written once for both
-databases. On SQLite it is compiled once and run on the sqlite3 connection that holds the
-session's transaction, on the event loop's thread: the statements are index lookups and
-single-row writes inside a transaction that already holds the write lock, so they never
-wait. Values go through the same bind and result processors SQLAlchemy would use (dates
-in and out as UTC datetimes). On PostgreSQL it is an ordinary execute on the session's
-connection.
+databases. On SQLite it is compiled once and run on a sqlite3 connection on the event
+loop's thread: `Database.write()`'s own connection (quiz and review clicks, behind the
+writer lock), `Database.query()`'s (leaderboards: WAL readers never wait), or through
+`Runner.of(session)` the connection of an ORM session's transaction. The statements are
+index lookups and single-row writes, so they take microseconds and never wait on a lock.
+Values go through the bind and result processors SQLAlchemy would use (dates in and out
+as UTC datetimes). On PostgreSQL a runner is an ordinary execute on an AsyncConnection.
+A prepared statement cannot expand IN lists, and an INSERT must set every column that
+has no plain default.
 """
 
 from __future__ import annotations
@@ -128,8 +131,8 @@ _RUNNER = "prepared.runner"  # session.info key: (transaction, runner)
 
 
 class Runner:
-    """Runs prepared statements in one transaction (see the module docstring): on an SQLite
-    connection's own thread-free handle (`raw`), or on an AsyncConnection."""
+    """Runs prepared statements in one transaction: on an sqlite3 connection used from the
+    event loop's thread (`raw`), or on an AsyncConnection (PostgreSQL)."""
 
     __slots__ = ("_conn", "_dialect", "_raw")
 
