@@ -145,20 +145,17 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         cursor.close()
 
     def commit(self) -> None:
-        raw = self._sqlite()
-        if raw is None:
-            return
-        try:
-            raw.commit()
-        except Exception as error:
-            self._handle_exception(error)
+        self._end(sqlite3.Connection.commit)
 
     def rollback(self) -> None:
+        self._end(sqlite3.Connection.rollback)
+
+    def _end(self, how: Any) -> None:
         raw = self._sqlite()
         if raw is None:
             return
         try:
-            raw.rollback()
+            how(raw)
         except Exception as error:
             self._handle_exception(error)
 

@@ -99,38 +99,18 @@ async def test_only_the_owner_answers_and_only_once(db: Database, content: Conte
             await Runner.of(s), content, user_id=USER, guild_id=GUILD, size=5, now=FIXED_NOW
         )
     sid, key = step.session.id, step.question.key
+
+    async def click(user: int) -> None:
+        async with db.write() as w:
+            await quiz.answer(
+                w, content, session_id=sid, position=0, user_id=user, choice=key, now=FIXED_NOW
+            )
+
     with pytest.raises(quiz.NotYours, match="not your quiz"):
-        async with db.begin() as s:
-            await quiz.answer(
-                await Runner.of(s),
-                content,
-                session_id=sid,
-                position=0,
-                user_id=OTHER,
-                choice=key,
-                now=FIXED_NOW,
-            )
-    async with db.begin() as s:
-        await quiz.answer(
-            await Runner.of(s),
-            content,
-            session_id=sid,
-            position=0,
-            user_id=USER,
-            choice=key,
-            now=FIXED_NOW,
-        )
+        await click(OTHER)
+    await click(USER)
     with pytest.raises(quiz.AlreadyAnswered):
-        async with db.begin() as s:
-            await quiz.answer(
-                await Runner.of(s),
-                content,
-                session_id=sid,
-                position=0,
-                user_id=USER,
-                choice=key,
-                now=FIXED_NOW,
-            )
+        await click(USER)
     async with db.read() as s:
         assert await s.scalar(select(func.count()).select_from(Answer)) == 1
 
