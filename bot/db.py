@@ -232,8 +232,8 @@ class Database:
         if self.checkpointer is not None:
             await self.checkpointer.wait()
         for conn in (self._hot, self._reads):
-            if conn is not None:
-                conn.close()
+            if conn is not None:  # the last connection to close checkpoints: off the loop
+                await asyncio.to_thread(conn.close)
         self._hot = self._reads = None
         await self.engine.dispose()
 
