@@ -180,10 +180,11 @@ class Database:
                 await asyncio.to_thread(begin_waiting, raw, "IMMEDIATE")
             try:
                 yield Runner(self.engine.dialect, raw=raw)
+                raw.commit()
             except BaseException:
-                raw.rollback()
+                if raw.in_transaction:
+                    raw.rollback()
                 raise
-            raw.commit()
         self.checkpointer.wrote()
 
     @asynccontextmanager
@@ -195,10 +196,12 @@ class Database:
                 yield await Runner.of(session)
             return
         if self._reads is None:
-            self._reads = self._connect()
+            # a WAL reader waits only while the log is recovered (at start): briefly
+            self._reads = self._connect(busy_ms=100)
         yield Runner(self.engine.dialect, raw=self._reads)
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, busy_ms: int) -> sqlite3.Connection:
+        """An sqlite3 connection for use on the event loop's thread."""
         assert self.checkpointer is not None
         conn = sqlite3.connect(
             self.checkpointer.path,
@@ -206,13 +209,13 @@ class Database:
             isolation_level=None,
             check_same_thread=False,
         )
-        for pragma in (*SQLITE_PRAGMAS, "PRAGMA busy_timeout=0"):
+        for pragma in (*SQLITE_PRAGMAS, f"PRAGMA busy_timeout={busy_ms}"):
             conn.execute(pragma)
         return conn
 
     def _hot_connection(self) -> sqlite3.Connection:
         if self._hot is None:
-            self._hot = self._connect()
+            self._hot = self._connect(busy_ms=0)  # see write(): it never waits on the loop
         return self._hot
 
     @asynccontextmanager
