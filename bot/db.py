@@ -164,7 +164,11 @@ class Database:
         On SQLite it runs on a connection of its own, on the event loop's thread, queued
         behind the same lock as `begin()` (see bot/prepared.py for why).
         """
-        if not self.is_sqlite or self.checkpointer is None:  # PostgreSQL, or :memory:
+        if not self.is_sqlite:
+            async with self.engine.begin() as conn:
+                yield Runner(conn.dialect, conn=conn)
+            return
+        if self.checkpointer is None:  # :memory:, a single connection
             async with self.begin() as session:
                 yield await Runner.of(session)
             return
@@ -191,7 +195,11 @@ class Database:
     async def query(self) -> AsyncIterator[Runner]:
         """Reads by prepared statements (leaderboards): on SQLite, on a thread-free
         connection of their own; WAL readers never wait for the writer."""
-        if not self.is_sqlite or self.checkpointer is None:  # PostgreSQL, or :memory:
+        if not self.is_sqlite:
+            async with self.engine.connect() as conn:
+                yield Runner(conn.dialect, conn=conn)
+            return
+        if self.checkpointer is None:  # :memory:, a single connection
             async with self.read() as session:
                 yield await Runner.of(session)
             return

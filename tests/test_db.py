@@ -209,3 +209,20 @@ async def test_checkpoints_run_every_so_many_writes(sqlite_db: Database) -> None
             await w.run(add, {"k": str(i)})
         await checkpointer.wait()
     assert checkpointer.runs == 2
+
+
+async def test_prepared_statements_on_an_in_memory_database() -> None:
+    """:memory: has one shared connection: write() and query() go through it."""
+    from sqlalchemy import bindparam, insert
+
+    from bot.migrate import upgrade
+    from bot.prepared import Prepared
+
+    db = Database.from_url("sqlite+aiosqlite:///:memory:")
+    await upgrade(db.engine)
+    add = Prepared(insert(Meta.__table__).values(key=bindparam("k"), value="v"))
+    async with db.write() as w:
+        await w.run(add, {"k": "a"})
+    async with db.query() as q:
+        assert await q.rows(Prepared(select(Meta.key))) == [("a",)]
+    await db.close()
