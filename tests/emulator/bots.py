@@ -10,6 +10,7 @@ import threading
 import time
 
 import discord
+from discord.gateway import KeepAliveHandler
 
 from .emulator import DiscordEmulator
 
@@ -36,25 +37,17 @@ async def start_bot(
     raise TimeoutError(f"the bot was not ready within {timeout}s")
 
 
-def _keep_alive_threads(bot: discord.Client) -> list[threading.Thread]:
-    """The heartbeat threads of the bot's gateway connections (one a shard)."""
-    if isinstance(bot, discord.AutoShardedClient):
-        shards = [getattr(info, "_parent", None) for info in bot.shards.values()]
-        sockets = [getattr(shard, "ws", None) for shard in shards]
-    else:
-        sockets = [bot.ws]
-    found = [getattr(ws, "_keep_alive", None) for ws in sockets if ws is not None]
-    return [thread for thread in found if isinstance(thread, threading.Thread)]
-
-
 async def stop_bot(bot: discord.Client, task: asyncio.Task[None]) -> None:
     """Closes the bot and waits for its task; the bot's own exceptions are not re-raised here.
 
-    Also waits for the heartbeat threads to end: one left running may wake after the test's
-    event loop has closed and fail there, in whichever test runs next."""
-    heartbeats = _keep_alive_threads(bot)
+    Also ends the heartbeat threads of the bot's gateway connections (a replaced
+    connection's too): one left running may wake after the test's loop has closed and fail
+    there, in whichever test runs next."""
     await bot.close()
     with contextlib.suppress(Exception, asyncio.CancelledError):
         await asyncio.wait_for(task, 5.0)
-    for thread in heartbeats:
-        await asyncio.to_thread(thread.join, 5.0)
+    state = bot._connection
+    for thread in threading.enumerate():
+        if isinstance(thread, KeepAliveHandler) and thread.ws._connection is state:
+            thread.stop()
+            await asyncio.to_thread(thread.join, 5.0)
