@@ -238,20 +238,21 @@ async def _opted_out(session: AsyncSession) -> dict[str, set[int]]:
     return found
 
 
-async def _recent(session: AsyncSession, kind: str, now: datetime) -> set[str]:
-    """Keys of `kind` claimed within WINDOW, in one range read of the status index.
+async def _recent(session: AsyncSession, now: datetime) -> dict[str, set[str]]:
+    """Plan keys claimed within WINDOW, by kind, in one range read of the status index.
 
     That holds every key of the latest weekly moment (claimed after it, and it is at most
     7 days old); older ones (from before a pause) are looked up key by key in `_split`.
     """
-    if kind == "examdone":
-        return set()
     query = select(Delivery.key).where(
-        Delivery.status.in_(STATUSES),
-        Delivery.claimed_at >= now - WINDOW,
-        Delivery.key.startswith(f"{kind}:", autoescape=True),
+        Delivery.status.in_(STATUSES), Delivery.claimed_at >= now - WINDOW
     )
-    return {key for (key,) in await fetch_tuples(session, query)}
+    found: dict[str, set[str]] = {kind: set() for kind in KINDS}
+    for (key,) in await fetch_tuples(session, query):
+        kind = key.split(":", 1)[0]
+        if kind in found:
+            found[kind].add(key)
+    return found
 
 
 async def _split(session: AsyncSession, found: list[Due], now: datetime) -> Dues:
@@ -346,10 +347,9 @@ async def due(
     closed, found = members["closed"], Found()
     kinds = tuple(kinds)
     # Many rows (a first tick): one range read of the recent keys beats a lookup per key
-    many = len(tick.rows) > RANGE_READ_ABOVE
+    recent = await _recent(session, now) if len(tick.rows) > RANGE_READ_ABOVE else {}
     for kind in kinds:
-        done = await _recent(session, kind, now) if many else set()
-        cands = await _candidates(tick, kind, done)
+        cands = await _candidates(tick, kind, recent.get(kind, set()))
         off = members.get(kind, set())
         cands = [d for d in cands if d.user_id not in off]
         if closed:  # no DM attempts; kickoffs and follow-ups can still go to a channel
