@@ -37,3 +37,37 @@ async def test_upgrade_is_idempotent(db: Database) -> None:
     await upgrade(db.engine)
     async with db.engine.connect() as conn:
         assert await conn.run_sync(_diff) == []
+
+
+async def test_0002_keeps_the_enrolments(db_url: str) -> None:
+    """Upgrading a database at 0001 keeps its enrolments, with next_at not worked out."""
+    from sqlalchemy import text
+
+    from bot.db import Database
+    from bot.migrate import upgrade
+
+    db = Database.from_url(db_url)
+    async with db.engine.begin() as conn:  # back to 0001, as a bot of the last version left it
+        await conn.run_sync(lambda sync: _downgrade(sync, "0001"))
+        await conn.execute(
+            text(
+                "INSERT INTO enrolments (user_id, timezone, start_date, weeks, reminder_time, "
+                "reminder_day, deliver, status, created_at) VALUES (7, 'UTC', '2026-11-02', 12, "
+                "'09:00', 0, 'dm', 'active', '2026-11-01 10:00:00')"
+            )
+        )
+    await upgrade(db.engine)
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT user_id, next_at FROM enrolments"))).all()
+    await db.close()
+    assert [tuple(r) for r in rows] == [(7, None)]
+
+
+def _downgrade(connection: object, revision: str) -> None:
+    from alembic import command
+
+    from bot.migrate import alembic_config
+
+    cfg = alembic_config()
+    cfg.attributes["connection"] = connection
+    command.downgrade(cfg, revision)
