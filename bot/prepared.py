@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable
@@ -54,6 +55,11 @@ class _Compiled:
             value if result is None or value is None else result(value)
             for value, result in zip(raw, self.results, strict=True)
         )
+
+
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """The dialect's own INSERT, which has ON CONFLICT: PostgreSQL's or SQLite's."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
 def _memo(processor: Processor) -> Processor:

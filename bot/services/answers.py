@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import ContentStore, Question
@@ -25,14 +24,13 @@ from bot.models import (
     ProgressTotal,
     QuestionStat,
 )
-from bot.prepared import Prepared, Runner
+from bot.prepared import Prepared, Runner, dialect_insert
 from bot.services import review
 from bot.services.periods import ALL, iso_week, periods
 
 PRACTICE_POINTS = 1
 DAILY_CORRECT = 10
 DAILY_WRONG = 2
-PRACTICE_SOURCES = ("quiz", "exam", "review")
 
 LEADERBOARD: Table = LeaderboardTotal.__table__  # type: ignore[assignment]
 PROGRESS: Table = ProgressTotal.__table__  # type: ignore[assignment]
@@ -58,8 +56,7 @@ def upsert(
     names = [c.name for c in table.columns]
 
     def build(dialect: str) -> Any:
-        ins = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-        ins = ins.values({name: bindparam(name) for name in names})
+        ins = dialect_insert(dialect, table).values({name: bindparam(name) for name in names})
         update = {name: table.c[name] + ins.excluded[name] for name in counts}
         update.update({name: ins.excluded[name] for name in overwrite})
         return ins.on_conflict_do_update(index_elements=list(keys), set_=update)
@@ -69,8 +66,11 @@ def upsert(
 
 def _award_statement(dialect: str) -> Any:
     table = PointAward.__table__
-    ins = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    return ins.values({c.name: bindparam(c.name) for c in table.columns}).on_conflict_do_nothing()
+    return (
+        dialect_insert(dialect, table)
+        .values({c.name: bindparam(c.name) for c in table.columns})
+        .on_conflict_do_nothing()
+    )
 
 
 ANSWERS: Table = Answer.__table__  # type: ignore[assignment]

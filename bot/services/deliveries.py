@@ -15,19 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import fetch_tuples
 from bot.models import Delivery
+from bot.prepared import dialect_insert
 
 LEASE = timedelta(minutes=10)
 PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(Delivery)
 
 
 async def claim(
@@ -38,7 +33,7 @@ async def claim(
     A claim older than LEASE that never finished (its process died) is taken over.
     """
     stmt = (
-        _insert(session)
+        dialect_insert(session.get_bind().dialect.name, Delivery)
         .values(key=key, kind=kind, status="claimed", claimed_by=owner, claimed_at=now, attempts=1)
         .on_conflict_do_nothing()
     )
@@ -72,6 +67,13 @@ async def finish(
         .where(Delivery.key == key)
         .values(status=status, finished_at=now, detail=detail)
     )
+
+
+async def record_send(
+    session: AsyncSession, key: str, now: datetime, *, ok: bool, detail: str | None
+) -> None:
+    """Finish a claimed delivery with how its send went: sent, or failed with the reason."""
+    await finish(session, key, "sent" if ok else "failed", now, detail=None if ok else detail)
 
 
 async def release(session: AsyncSession, key: str) -> None:

@@ -11,10 +11,9 @@ from typing import Any
 
 from fsrs import Card, Rating, Scheduler
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.models import ReviewCard
-from bot.prepared import Prepared, Runner
+from bot.prepared import Prepared, Runner, dialect_insert
 
 REVIEW_BATCH = 20
 # One learning step: a wrong answer comes back in 10 minutes; a right one graduates at once
@@ -36,8 +35,7 @@ def _card_id(user_id: int, question_id: str) -> int:
 
 def _upsert_card(dialect: str) -> Any:
     table = ReviewCard.__table__
-    ins = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    ins = ins.values({c.name: bindparam(c.name) for c in table.columns})
+    ins = dialect_insert(dialect, table).values({c.name: bindparam(c.name) for c in table.columns})
     return ins.on_conflict_do_update(
         index_elements=["user_id", "question_id"],
         set_={

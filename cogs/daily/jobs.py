@@ -174,11 +174,5 @@ class DailyJobs:
             allowed_mentions=discord.AllowedMentions.none(),
         )
         async with self.bot.db.begin() as session:
-            await deliveries.finish(
-                session,
-                key,
-                "sent" if sent.ok else "failed",
-                now,
-                detail=None if sent.ok else sent.detail,
-            )
+            await deliveries.record_send(session, key, now, ok=sent.ok, detail=sent.detail)
         return sent.outcome is Outcome.SENT

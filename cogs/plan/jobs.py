@@ -69,12 +69,8 @@ class PlanJobs:
             if result.outcome is Outcome.RETRY:
                 await deliveries.release(session, item.key)  # the next tick tries again
             else:
-                await deliveries.finish(
-                    session,
-                    item.key,
-                    "sent" if result.ok else "failed",
-                    now,
-                    detail=None if result.ok else result.detail,
+                await deliveries.record_send(
+                    session, item.key, now, ok=result.ok, detail=result.detail
                 )
         return result.ok
 

@@ -213,13 +213,7 @@ class ExamCog(commands.Cog):
             async with self.bot.db.begin() as session:
                 graded = await exam.load(session, sid)
                 graded.result_delivered = sent.ok
-                await deliveries.finish(
-                    session,
-                    key,
-                    "sent" if sent.ok else "failed",
-                    now,
-                    detail=None if sent.ok else sent.detail,
-                )
+                await deliveries.record_send(session, key, now, ok=sent.ok, detail=sent.detail)
             closed += 1
             log.info(
                 "exam %s timed out and was graded (result %s)",
