@@ -86,6 +86,8 @@ class Question(Strict):
     choose: int = Field(default=1, ge=1, le=3)
     explanation: str = Field(min_length=20, max_length=1800)
     links: tuple[str, ...] = Field(min_length=1, max_length=3)
+    genai: bool = False  # the question is about generative AI (counted by the check)
+    reviewed: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")  # YYYY-MM
 
     @field_validator("options")
     @classmethod
