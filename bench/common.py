@@ -49,7 +49,7 @@ def temp_db_path() -> Path:
 
 
 async def migrated(path: Path) -> Database:
-    db = Database.from_url(f"sqlite+aiosqlite:///{path}")
+    db = Database.from_url(f"sqlite:///{path}")
     await upgrade(db.engine)
     return db
 

@@ -39,7 +39,7 @@ async def main(guilds: int) -> None:
             )
         settings = Settings(
             discord_token=emu.token,  # type: ignore[arg-type]
-            database_url=f"sqlite+aiosqlite:///{path}",
+            database_url=f"sqlite:///{path}",
         )
         t0 = time.perf_counter()
         bot = create_bot(

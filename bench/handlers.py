@@ -29,7 +29,7 @@ async def main(answers: int, path: Path | None = None, rounds: int = 40) -> None
         users = [emu.add_member(guild, f"m{i}") for i in range(4)]
         settings = Settings(
             discord_token=emu.token,  # type: ignore[arg-type]
-            database_url=f"sqlite+aiosqlite:///{path}",
+            database_url=f"sqlite:///{path}",
         )
         t0 = time.perf_counter()
         bot = create_bot(settings, Database.from_url(settings.database_url), store)

@@ -26,7 +26,7 @@ MEMBERS, GUILDS = 10_000, 500
 
 
 async def board_latency(path: Path, samples: int = 300) -> None:
-    db = Database.from_url(f"sqlite+aiosqlite:///{path}")
+    db = Database.from_url(f"sqlite:///{path}")
     rng = random.Random(5)
     week = iso_week(NOW)
     all_time, rank, weekly = [], [], []
@@ -34,16 +34,13 @@ async def board_latency(path: Path, samples: int = 300) -> None:
         guild = rng.randrange(GUILDS) + 1
         caller = guild + GUILDS * rng.randrange(MEMBERS // GUILDS) - 1 or GUILDS
         t0 = time.perf_counter()
-        async with db.query() as q:
-            await leaderboard.board(q, guild_id=guild, key="all")
+        await db.read(leaderboard.board, guild_id=guild, key="all")
         all_time.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        async with db.query() as q:
-            await leaderboard.rank_of(q, guild_id=guild, key="all", domain="*", user_id=caller)
+        await db.read(leaderboard.rank_of, guild_id=guild, key="all", domain="*", user_id=caller)
         rank.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        async with db.query() as q:
-            await leaderboard.board(q, guild_id=guild, key=week, caller_id=caller)
+        await db.read(leaderboard.board, guild_id=guild, key=week, caller_id=caller)
         weekly.append(time.perf_counter() - t0)
     await db.close()
     report("leaderboard top 10, all time", all_time, "p99 < 2 ms")
@@ -77,10 +74,9 @@ async def due_drops(guilds: int = 10_000) -> None:
         )
     samples = []
     for i in range(7):
-        async with db.read() as session:
-            t0 = time.perf_counter()
-            due = await daily.due_drops(session, NOW + timedelta(minutes=i))
-            samples.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        due = await db.read(daily.due_drops, NOW + timedelta(minutes=i))
+        samples.append(time.perf_counter() - t0)
     await db.close()
     report(f"due drops for {guilds:,} guilds ({len(due):,} due)", samples)
 

@@ -23,16 +23,15 @@ MEMBERS, GUILDS = 10_000, 500
 
 
 async def start(db: Database, store: ContentStore, user: int) -> quiz.Step:
-    async with db.write() as session:
-        step, _ = await quiz.start_quiz(
-            session,
-            store,
-            user_id=user,
-            guild_id=user % GUILDS + 1,
-            size=10,
-            now=NOW,
-            rng=random.Random(user),
-        )
+    step, _ = await db.write(
+        quiz.start_quiz,
+        store,
+        user_id=user,
+        guild_id=user % GUILDS + 1,
+        size=10,
+        now=NOW,
+        rng=random.Random(user),
+    )
     return step
 
 
@@ -40,18 +39,16 @@ async def answer_and_next(
     db: Database, store: ContentStore, step: quiz.Step, user: int
 ) -> quiz.Step | quiz.Summary:
     """What a member's two clicks do: the answer (graded and recorded), then Next."""
-    async with db.write() as w:
-        await quiz.answer(
-            w,
-            store,
-            session_id=step.session.id,
-            position=step.item.position,
-            user_id=user,
-            choice=step.question.key,
-            now=NOW,
-        )
-    async with db.write() as w:
-        return await quiz.advance(w, store, session_id=step.session.id, user_id=user, now=NOW)
+    await db.write(
+        quiz.answer,
+        store,
+        session_id=step.session.id,
+        position=step.item.position,
+        user_id=user,
+        choice=step.question.key,
+        now=NOW,
+    )
+    return await db.write(quiz.advance, store, session_id=step.session.id, user_id=user, now=NOW)
 
 
 async def one_at_a_time(db: Database, store: ContentStore, n: int) -> float:
@@ -149,7 +146,7 @@ async def main(answers: int, path: Path | None = None) -> None:
     store = content()
     path = await seeded(answers, path)
     print(f"practice: {answers:,} answers, {MEMBERS:,} members")
-    db = Database.from_url(f"sqlite+aiosqlite:///{path}")
+    db = Database.from_url(f"sqlite:///{path}")
     bot_p50 = await one_at_a_time(db, store, 200)
     await fifty_at_once(db, store, 10)
     await db.close()

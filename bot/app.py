@@ -16,15 +16,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
+from bot.components import answer_error, send_ephemeral
 from bot.config import Settings
 from bot.content import ContentStore
 from bot.db import Database
 from bot.limiter import Limiter
 from bot.outbox import Outbox
+from bot.practice_ui import COMPONENTS as PRACTICE_COMPONENTS
 from bot.scheduler import Scheduler, utcnow
 from bot.services import meta
 from bot.services.errors import ServiceError
-from bot.ui import send_ephemeral
 from bot.watchdog import LoopWatchdog
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def discover_extensions(package: str = "cogs", path: Path = COGS_DIR) -> list[st
 
 
 class StudyTree(app_commands.CommandTree[Any]):
-    """Answers every app-command error in one place."""
+    """Answers every app-command error in one place (components share the same reply)."""
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         # a member who uses a command may get DMs again (see Outbox.dm)
@@ -53,28 +54,26 @@ class StudyTree(app_commands.CommandTree[Any]):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         original = getattr(error, "original", error)
+        cause = error.__cause__
+        if isinstance(error, app_commands.TransformerError) and isinstance(cause, ServiceError):
+            original = cause  # a domain or other option we refused, with its reason
         if isinstance(original, ServiceError):
-            message = str(original)
-        elif isinstance(error, app_commands.MissingPermissions):
+            await send_ephemeral(interaction, str(original))
+            return
+        message = None
+        if isinstance(error, app_commands.MissingPermissions):
             message = "You need the Manage Server permission for this command."
         elif isinstance(error, app_commands.CheckFailure):
             message = str(error) or "You cannot use this command here."
         elif isinstance(error, app_commands.CommandOnCooldown):
             message = f"Slow down: try again in {error.retry_after:.0f} s."
         elif isinstance(error, app_commands.TransformerError):
-            message = str(error)
-        else:
-            command = interaction.command.qualified_name if interaction.command else "?"
-            log.error(
-                "command %s failed (user %s, guild %s, options %s)",
-                command,
-                interaction.user.id,
-                interaction.guild_id,
-                interaction.namespace.__dict__,
-                exc_info=original,
-            )
-            message = "Something went wrong on our side; it has been logged. Please try again."
-        await send_ephemeral(interaction, message)
+            message = "That value is not valid for this option."
+        if message is not None:
+            await send_ephemeral(interaction, message)
+            return
+        command = interaction.command.qualified_name if interaction.command else "?"
+        await answer_error(interaction, original, f"command /{command}")
 
 
 class StudyBotMixin:
@@ -133,8 +132,11 @@ class StudyBotMixin:
 
     async def setup_hook(self) -> None:
         bot: Any = self
+        bot.add_dynamic_items(*PRACTICE_COMPONENTS)
         for ext in discover_extensions():
             await bot.load_extension(ext)
+        self.scheduler.register(bot.cogs.values())
+        await self.outbox.load()
         await self.sync_commands()
         self.scheduler.start()
         self.watchdog.start()
@@ -168,14 +170,12 @@ class StudyBotMixin:
         payload = json.dumps(self.command_payload(), sort_keys=True, default=str)
         digest = hashlib.sha256(payload.encode()).hexdigest()
         key = f"command_hash:{guild.id if guild else 'global'}"
-        async with self.db.read() as session:
-            previous = await meta.get(session, key)
+        previous = await self.db.read(meta.get, key)
         if not force and previous == digest:
             log.info("command tree unchanged; not syncing")
             return False
         synced = await self.study_tree.sync(guild=guild)
-        async with self.db.begin() as session:
-            await meta.put(session, key, digest)
+        await self.db.write(meta.put, key, digest)
         log.info(
             "synced %d commands %s", len(synced), f"to guild {guild.id}" if guild else "globally"
         )

@@ -9,8 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/studybot.db"
-SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+DEFAULT_DATABASE_URL = "sqlite:///data/studybot.db"
+# sqlite+aiosqlite is what earlier versions wrote in .env: it means the same file
+SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "sqlite+aiosqlite", "postgresql+asyncpg")
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
@@ -51,7 +52,7 @@ class Settings(BaseSettings):
             url = make_url(value)
         except ArgumentError:
             raise ValueError(
-                "is not a database URL (expected e.g. sqlite+aiosqlite:///data/studybot.db "
+                "is not a database URL (expected e.g. sqlite:///data/studybot.db "
                 "or postgresql+asyncpg://user@host/dbname)"
             ) from None
         if url.drivername not in SUPPORTED_DRIVERS:

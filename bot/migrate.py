@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,15 +23,25 @@ def alembic_config() -> Config:
     return cfg
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the database at `engine` to `revision` inside the running event loop."""
+def upgrade_connection(connection: Connection, revision: str = "head") -> None:
+    """Bring the database behind `connection` to `revision` (blocking)."""
+    cfg = alembic_config()
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)
 
-    def _run(connection: Connection) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
 
-    async with engine.connect() as conn:
-        await conn.run_sync(_run)
-        await conn.commit()
+async def upgrade(engine: Engine | AsyncEngine, revision: str = "head") -> None:
+    """Bring the database at `engine` to `revision`, off the event loop."""
+    if isinstance(engine, AsyncEngine):
+        async with engine.connect() as conn:
+            await conn.run_sync(upgrade_connection, revision)
+            await conn.commit()
+    else:
+
+        def run() -> None:
+            with engine.connect() as conn:
+                upgrade_connection(conn, revision)
+                conn.commit()
+
+        await asyncio.to_thread(run)
     log.debug("database migrated to %s", revision)

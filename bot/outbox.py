@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import discord
-from sqlalchemy import update
 
 from bot.db import Database
 from bot.limiter import Limiter
-from bot.models import Member
+from bot.services import members
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +50,11 @@ class Outbox:
         self.db = db
         self.limiter = limiter
         self.clock = clock
+        # members whose DMs are closed: kept in memory so that a command costs no query
+        self.closed: set[int] = set()
+
+    async def load(self) -> None:
+        self.closed = set(await self.db.read(members.dms_closed))
 
     async def send(self, channel_id: int, **kwargs: Any) -> Sent:
         channel = self.client.get_partial_messageable(channel_id)
@@ -65,11 +69,9 @@ class Outbox:
 
     async def dm(self, user_id: int, **kwargs: Any) -> Sent:
         """DM a member, unless their DMs are known to be closed."""
-        async with self.db.read() as session:
-            member = await session.get(Member, user_id)
-        if member is not None and member.dms_closed:
+        if user_id in self.closed:
             return Sent(Outcome.CLOSED, detail="DMs closed")
-        channel_id = member.dm_channel_id if member is not None else None
+        channel_id = await self.db.read(members.dm_channel, user_id)
         try:
             if channel_id is None:
                 async with self.limiter:
@@ -88,6 +90,7 @@ class Outbox:
     async def _dm_failed(self, user_id: int, exc: discord.HTTPException) -> Sent:
         detail = f"{exc.status} {exc.code}: {exc.text}"
         if exc.code == DMS_CLOSED:
+            self.closed.add(user_id)
             await self._remember(user_id, dms_closed=True)
             log.info("DMs closed for user %s; no more DMs until they use a command", user_id)
             return Sent(Outcome.CLOSED, detail=detail)
@@ -100,20 +103,10 @@ class Outbox:
         return Sent(Outcome.RETRY, detail=detail)
 
     async def _remember(self, user_id: int, **values: Any) -> None:
-        from bot.services.members import upsert_member
-
-        async with self.db.begin() as session:
-            await upsert_member(session, user_id, now=self.clock(), **values)
+        await self.db.write(members.upsert_member, user_id, now=self.clock(), **values)
 
     async def reopen_dms(self, user_id: int) -> None:
         """The member used a command again: DMs may be tried once more."""
-        from bot.services.members import recheck_plan
-
-        async with self.db.read() as session:
-            member = await session.get(Member, user_id)
-        if member is not None and member.dms_closed:
-            async with self.db.begin() as session:
-                await session.execute(
-                    update(Member).where(Member.user_id == user_id).values(dms_closed=False)
-                )
-                await recheck_plan(session, user_id)
+        if user_id in self.closed:
+            self.closed.discard(user_id)
+            await self.db.write(members.reopen_dms, user_id)

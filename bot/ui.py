@@ -1,18 +1,17 @@
-"""Rendering helpers shared by the cogs: colours, truncation, question embeds."""
+"""What the cogs share: colours, truncation, question embeds, the options every command
+reads the same way (domains, timezones), and the one permission check for admin commands."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
 from bot.content import LETTERS, ContentStore, Question
-from bot.services.errors import ServiceError
+from bot.services.errors import InvalidInput
 from bot.services.timezones import autocomplete
 
 if TYPE_CHECKING:
@@ -34,6 +33,7 @@ FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 LABEL_MAX = 80
+INPUT_ECHO_MAX = 80  # member input quoted back in a reply
 
 
 def truncate(text: str, limit: int) -> str:
@@ -94,47 +94,6 @@ def explanation_field(embed: discord.Embed, question: Question, *, inline: bool 
     embed.add_field(name="Read more", value=truncate(links, FIELD_VALUE_MAX), inline=inline)
 
 
-@asynccontextmanager
-async def user_errors(interaction: discord.Interaction) -> AsyncIterator[None]:
-    """Answer a ServiceError raised inside a component callback, ephemerally.
-
-    Errors in DynamicItem callbacks only reach View.on_error, so callbacks handle the
-    user-facing ones themselves; anything else propagates and is logged there.
-    """
-    try:
-        yield
-    except ServiceError as exc:
-        await send_ephemeral(interaction, str(exc))
-
-
-async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
-    """Answer ephemerally whether or not the interaction was already acknowledged."""
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True)
-        else:
-            await interaction.response.send_message(message, ephemeral=True)
-    except discord.HTTPException as exc:
-        log.warning("could not answer user %s (%s): %s", interaction.user.id, exc, message)
-
-
-def button(
-    custom_id: str,
-    label: str,
-    *,
-    style: discord.ButtonStyle = discord.ButtonStyle.secondary,
-    disabled: bool = False,
-    emoji: str | None = None,
-) -> discord.ui.Button[Any]:
-    return discord.ui.Button(
-        custom_id=custom_id,
-        label=truncate(label, LABEL_MAX),
-        style=style,
-        disabled=disabled,
-        emoji=emoji,
-    )
-
-
 def study_bot(interaction: discord.Interaction) -> StudyBot:
     """The bot behind an interaction, typed as ours."""
     bot: StudyBot = interaction.client  # type: ignore[assignment]
@@ -146,3 +105,79 @@ async def timezone_autocomplete(
 ) -> list[app_commands.Choice[str]]:
     """IANA timezone suggestions for any `timezone` option."""
     return [app_commands.Choice(name=z, value=z) for z in autocomplete(current)]
+
+
+def clip(text: str, limit: int = INPUT_ECHO_MAX) -> str:
+    """Member input as it may be quoted back in a reply: one line, at most `limit` characters."""
+    return truncate(" ".join(str(text).split()), limit)
+
+
+# -- the one permission check ------------------------------------------------------------------
+ADMIN_PERMISSIONS = discord.Permissions(manage_guild=True)
+
+
+def is_manager(interaction: discord.Interaction) -> bool:
+    """Whether the member may run admin commands here (Manage Server or Administrator)."""
+    perms = interaction.permissions
+    return bool(perms.manage_guild or perms.administrator)
+
+
+async def _manager_check(interaction: discord.Interaction) -> bool:
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage("This command only works in a server.")
+    if not is_manager(interaction):
+        raise app_commands.MissingPermissions(["manage_guild"])
+    return True
+
+
+manager_only = app_commands.check(_manager_check)
+"""The check of every admin command (beside its group's default_permissions)."""
+
+
+# -- options read from the content -------------------------------------------------------------
+MIXED = "mixed"
+
+
+def domain_choices(content: ContentStore, *, mixed: bool = False) -> list[app_commands.Choice[str]]:
+    """The blueprint's domains as choices (and "mixed, weighted like the exam" first)."""
+    choices = [
+        app_commands.Choice(name=truncate(d.name, 100), value=d.id)
+        for d in content.blueprint.domains
+    ]
+    if mixed:
+        choices.insert(0, app_commands.Choice(name="Mixed, weighted like the exam", value=MIXED))
+    return choices
+
+
+class DomainTransformer(app_commands.Transformer):
+    """A domain of the blueprint: offered by autocomplete, checked when used."""
+
+    mixed = False
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction, value: str
+    ) -> list[app_commands.Choice[str]]:
+        choices = domain_choices(study_bot(interaction).content, mixed=self.mixed)
+        typed = value.casefold().strip()
+        return [c for c in choices if typed in c.name.casefold() or typed in c.value][:25]
+
+    async def transform(self, interaction: discord.Interaction, value: str) -> str:
+        content = study_bot(interaction).content
+        chosen = value.strip().casefold()
+        if chosen == MIXED and self.mixed:
+            return MIXED
+        for d in content.blueprint.domains:
+            if chosen in (d.id, d.name.casefold()):
+                return d.id
+        ids = ", ".join(d.id for d in content.blueprint.domains)
+        raise InvalidInput(f"Unknown domain {clip(value)!r}: pick one from the list ({ids}).")
+
+
+class ScopeTransformer(DomainTransformer):
+    mixed = True
+
+
+Domain = app_commands.Transform[str, DomainTransformer]
+"""A `domain` option: one of the blueprint's domains."""
+Scope = app_commands.Transform[str, ScopeTransformer]
+"""A quiz scope: "mixed" or one of the blueprint's domains."""

@@ -8,31 +8,27 @@ from discord.ext import commands
 
 from bot.app import StudyBot
 from bot.services import items
-from bot.ui import BRAND, DESCRIPTION_MAX, truncate
+from bot.ui import ADMIN_PERMISSIONS, BRAND, DESCRIPTION_MAX, manager_only, truncate
 
 
-@app_commands.guild_only()
-@app_commands.default_permissions(manage_guild=True)
-class AdminCog(
-    commands.GroupCog,
-    group_name="studyadmin",
-    group_description="Question reports and statistics (admins)",
-):
+class AdminCog(commands.Cog):
+    """Question reports and statistics for admins."""
+
+    group = app_commands.Group(
+        name="studyadmin",
+        description="Question reports and statistics (admins)",
+        guild_only=True,
+        default_permissions=ADMIN_PERMISSIONS,
+    )
+
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
-        super().__init__()
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        perms = interaction.permissions
-        if not (perms.manage_guild or perms.administrator):
-            raise app_commands.MissingPermissions(["manage_guild"])
-        return True
-
-    @app_commands.command(name="flags")
+    @group.command(name="flags")
+    @manager_only
     async def flags(self, interaction: discord.Interaction) -> None:
         """Questions members reported as wrong or unclear."""
-        async with self.bot.db.read() as session:
-            reports = await items.open_flags(session)
+        reports = await self.bot.db.read(items.open_flags)
         lines = [
             f"`{r.question_id}` — {r.reports} report{'s' * (r.reports != 1)} "
             f"(first {discord.utils.format_dt(r.first, 'R')})"
@@ -46,11 +42,11 @@ class AdminCog(
         embed.set_footer(text="Fix the question in content/questions and open a pull request.")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    @app_commands.command(name="questions")
+    @group.command(name="questions")
+    @manager_only
     async def questions(self, interaction: discord.Interaction) -> None:
         """The questions most often missed or flagged, with how each option was picked."""
-        async with self.bot.db.read() as session:
-            stats = await items.hardest(session)
+        stats = await self.bot.db.read(items.hardest)
         lines = []
         for s in stats:
             q = self.bot.content.questions.get(s.question_id)

@@ -9,8 +9,7 @@ from discord.ext import commands
 from bot.app import StudyBot
 from bot.services import leaderboard
 from bot.services.errors import InvalidInput
-from bot.ui import BRAND, DESCRIPTION_MAX, truncate
-from cogs.practice.quiz import DOMAIN_CHOICES
+from bot.ui import BRAND, DESCRIPTION_MAX, Domain, truncate
 
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
@@ -55,14 +54,13 @@ class LeaderboardCog(commands.Cog):
         weeks_ago="With period week: 1 is last week, 2 the week before …",
     )
     @app_commands.choices(
-        period=[app_commands.Choice(name=p, value=p) for p in leaderboard.PERIODS],
-        domain=[c for c in DOMAIN_CHOICES if c.value != "mixed"],
+        period=[app_commands.Choice(name=p, value=p) for p in leaderboard.PERIODS]
     )
     async def leaderboard_command(
         self,
         interaction: discord.Interaction,
         period: app_commands.Choice[str] | None = None,
-        domain: app_commands.Choice[str] | None = None,
+        domain: Domain | None = None,
         weeks_ago: app_commands.Range[int, 0, 52] = 0,
     ) -> None:
         """The server's top 10 by points, with accuracy and streaks."""
@@ -71,15 +69,14 @@ class LeaderboardCog(commands.Cog):
         if weeks_ago and chosen != "week":
             raise InvalidInput("weeks_ago only works with period: week.")
         key = leaderboard.period_key(chosen, self.bot.now(), weeks_ago)
-        async with self.bot.db.query() as db:
-            board = await leaderboard.board(
-                db,
-                guild_id=interaction.guild_id,
-                key=key,
-                domain=domain.value if domain else "*",
-                caller_id=interaction.user.id,
-            )
-        scope = f" · {domain.name}" if domain else ""
+        board = await self.bot.db.read(
+            leaderboard.board,
+            guild_id=interaction.guild_id,
+            key=key,
+            domain=domain or "*",
+            caller_id=interaction.user.id,
+        )
+        scope = f" · {self.bot.content.domain_name(domain)}" if domain else ""
         label = {"all": "All time", "week": f"Week {key}", "month": f"Month {key}"}[chosen]
         embed = board_embed(self.bot, board, f"Leaderboard · {label}{scope}")
         await interaction.response.send_message(

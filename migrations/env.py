@@ -1,8 +1,8 @@
-"""Alembic environment (async). The URL comes from the bot's settings.
+"""Alembic environment. The URL comes from the bot's settings.
 
-`bot.migrate.upgrade()` runs the migrations inside the bot's own event loop by handing a
-connection in `config.attributes["connection"]`; the `alembic` command line runs them with
-`asyncio.run` against DATABASE_URL.
+`bot.migrate.upgrade()` runs the migrations for the bot by handing a connection in
+`config.attributes["connection"]`; the `alembic` command line runs them against
+DATABASE_URL: SQLite through the standard library's sqlite3, PostgreSQL through asyncpg.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import os
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.db import create_engine
+from bot.db import create_sqlite_engine, is_sqlite
 from bot.models import Base
 
 config = context.config
@@ -41,7 +42,16 @@ async def run_async_migrations() -> None:
     url = config.get_main_option("sqlalchemy.url") or os.environ.get(
         "DATABASE_URL", DEFAULT_DATABASE_URL
     )
-    engine = create_engine(url)
+    if is_sqlite(url):
+        engine = create_sqlite_engine(url)
+        try:
+            with engine.connect() as connection:
+                do_run_migrations(connection)
+                connection.commit()
+        finally:
+            engine.dispose()
+        return
+    engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(do_run_migrations)

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -25,8 +26,32 @@ NO_POSTGRES = "TEST_POSTGRES_URL is not set: PostgreSQL tests skipped (CI sets i
 FIXED_NOW = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)  # a Wednesday
 
 
+# -- reading and writing rows from a test (the app goes through services) ----------------------
+async def scalar(db: Database, statement: Any) -> Any:
+    return await db.read(lambda s: s.scalar(statement))
+
+
+async def scalars(db: Database, statement: Any) -> list[Any]:
+    return await db.read(lambda s: list(s.scalars(statement)))
+
+
+async def get(db: Database, model: Any, key: Any) -> Any:
+    return await db.read(lambda s: s.get(model, key))
+
+
+async def execute(db: Database, statement: Any) -> list[Any]:
+    """The rows of a read, or the rows changed by a write (UPDATE, DELETE)."""
+    if getattr(statement, "is_select", False):
+        return await db.read(lambda s: list(s.execute(statement)))
+    return await db.write(lambda s: s.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+async def add(db: Database, *rows: Any) -> None:
+    await db.write(lambda s: s.add_all(rows))
+
+
 def sqlite_url(path: Path) -> str:
-    return f"sqlite+aiosqlite:///{path}"
+    return f"sqlite:///{path}"
 
 
 async def reset_postgres(url: str) -> None:

@@ -1,228 +1,182 @@
-"""SQLite runs in WAL with the pragmas the design asks for, and writers queue."""
+"""The two doors: SQLite in WAL with the design's pragmas, one fair writer that groups
+commits, readers that never wait, and the same behaviour on PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import sqlite3
+import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import StatementError
+from sqlalchemy.orm import Session
 
-from bot.db import Database
-from bot.models import Meta, QuestionStat
+from bot.db import CHECKPOINT_EVERY, Database
+from bot.migrate import upgrade
+from bot.models import Member, Meta, QuestionStat
+from tests.conftest import add, scalar, scalars
+
+
+def _pragmas(session: Session) -> tuple[object, ...]:
+    return tuple(
+        session.execute(text(f"PRAGMA {name}")).scalar()
+        for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+    )
 
 
 async def test_sqlite_pragmas(sqlite_db: Database) -> None:
-    async with sqlite_db.read() as session:
-        assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
-        assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
-        assert (await session.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
-        assert (await session.execute(text("PRAGMA synchronous"))).scalar() == 1  # NORMAL
+    assert await sqlite_db.read(_pragmas) == ("wal", 1, 5000, 1)  # synchronous=NORMAL
+    assert await sqlite_db.write(_pragmas) == ("wal", 1, 5000, 1)
 
 
-async def test_concurrent_writers_queue_instead_of_failing(sqlite_db_url: str) -> None:
-    """Read-then-write transactions from many tasks and two engines: no 'database is locked'."""
-    engines = [Database.from_url(sqlite_db_url), Database.from_url(sqlite_db_url)]
-    async with engines[0].begin() as session:
-        session.add(QuestionStat(question_id="q", answered=0, correct=0, flags=0))
-
-    async def bump(db: Database) -> None:
-        async with db.begin() as session:
-            row = await session.get(QuestionStat, "q")
-            assert row is not None
-            await asyncio.sleep(0)  # let another writer try to interleave
-            row.answered += 1
-
-    await asyncio.gather(*(bump(engines[i % 2]) for i in range(60)))
-    async with engines[0].read() as session:
-        assert await session.scalar(select(QuestionStat.answered)) == 60
-    for e in engines:
-        await e.close()
+def _bump(session: Session, key: str = "q") -> int:
+    """Read, then write what was read: lost updates would show if writers interleaved."""
+    row = session.get(QuestionStat, key, with_for_update=True)  # PostgreSQL: lock the row
+    assert row is not None
+    row.answered += 1
+    session.flush()
+    return row.answered
 
 
-async def test_transaction_rolls_back_on_error(db: Database) -> None:
-    with pytest.raises(RuntimeError):
-        async with db.begin() as session:
-            session.add(Meta(key="k", value="v"))
-            await session.flush()
-            raise RuntimeError("boom")
-    async with db.read() as session:
-        assert await session.scalar(select(func.count()).select_from(Meta)) == 0
-
-
-async def test_utc_datetimes_round_trip(db: Database) -> None:
-    from bot.models import Member
-
-    when = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
-    async with db.begin() as session:
-        session.add(Member(user_id=1, created_at=when))
-    async with db.read() as session:
-        got = await session.scalar(select(Member.created_at))
-    assert got == when
-    assert got is not None
-    assert got.tzinfo is not None
-
-
-async def test_naive_datetimes_are_refused(db: Database) -> None:
-    from sqlalchemy.exc import StatementError
-
-    from bot.models import Member
-
-    with pytest.raises(StatementError):
-        async with db.begin() as session:
-            session.add(Member(user_id=2, created_at=datetime(2026, 1, 1)))
-
-
-async def test_prepared_statements_round_trip_values(db: Database) -> None:
-    """Datetimes go in and come out as UTC, literals and LIMIT keep their values."""
-    from sqlalchemy import bindparam, insert
-
-    from bot.models import Member
-    from bot.prepared import Prepared
-
-    table = Member.__table__
-    add = Prepared(insert(table).values(user_id=bindparam("uid"), created_at=bindparam("at")))
-    latest = Prepared(
-        select(table.c.user_id, table.c.created_at)
-        .where(table.c.created_at >= bindparam("since"), table.c.dms_closed.is_(False))
-        .order_by(table.c.created_at.desc())
-        .limit(1)
-    )
-    when = datetime(2026, 3, 29, 1, 30, 15, 250_000, tzinfo=UTC)
-    async with db.write() as w:
-        for i in range(3):
-            assert await w.run(add, {"uid": i + 1, "at": when.replace(hour=i)}) == 1
-    async with db.write() as w:
-        rows = await w.rows(latest, {"since": when.replace(hour=0)})
-    assert rows == [(3, when.replace(hour=2))]
-    assert rows[0][1].tzinfo is not None
-
-
-async def test_write_rolls_back_on_error(db: Database) -> None:
-    from sqlalchemy import bindparam, insert
-
-    from bot.prepared import Prepared
-
-    add = Prepared(insert(Meta.__table__).values(key=bindparam("k"), value="v"))
-    with pytest.raises(RuntimeError):
-        async with db.write() as w:
-            await w.run(add, {"k": "a"})
-            raise RuntimeError("boom")
-    async with db.read() as session:
-        assert await session.scalar(select(func.count()).select_from(Meta)) == 0
-
-
-def test_prepared_statements_refuse_in_lists() -> None:
-    from sqlalchemy.dialects import sqlite
-
-    from bot.prepared import Prepared
-
-    statement = Prepared(select(Meta.key).where(Meta.key.in_(["a", "b"])))
-    with pytest.raises(ValueError, match="IN lists"):
-        statement.compiled(sqlite.dialect())
-
-
-async def test_write_and_begin_from_two_processes_queue(sqlite_db_url: str) -> None:
-    """The hot path's own connection and the ORM's, in two Databases (as two processes)."""
-    from sqlalchemy import bindparam, update
-
-    from bot.prepared import Prepared
-
+async def test_writers_from_many_tasks_and_two_processes_queue(sqlite_db_url: str) -> None:
+    """Read-then-write units from many tasks and two Databases (as two processes): every
+    update lands, none fails with 'database is locked'."""
     first, second = Database.from_url(sqlite_db_url), Database.from_url(sqlite_db_url)
-    async with first.begin() as session:
-        session.add(QuestionStat(question_id="q", answered=0, correct=0, flags=0))
-    stats = QuestionStat.__table__
-    bump_sql = Prepared(
-        update(stats)
-        .where(stats.c.question_id == bindparam("q"))
-        .values(answered=stats.c.answered + 1)
-    )
-
-    async def hot(db: Database) -> None:
-        async with db.write() as w:
-            await w.run(bump_sql, {"q": "q"})
-            await asyncio.sleep(0)
-
-    async def orm(db: Database) -> None:
-        async with db.begin() as session:
-            row = await session.get(QuestionStat, "q")
-            assert row is not None
-            await asyncio.sleep(0)
-            row.answered += 1
-
-    jobs = [(hot if i % 3 else orm)((first, second)[i % 2]) for i in range(60)]
-    await asyncio.gather(*jobs)
-    async with first.read() as session:
-        assert await session.scalar(select(QuestionStat.answered)) == 60
+    await add(first, QuestionStat(question_id="q", answered=0, correct=0, flags=0))
+    seen = await asyncio.gather(*(db.write(_bump) for db in (first, second) * 40))
+    assert sorted(seen) == list(range(1, 81))
+    assert await scalar(first, select(QuestionStat.answered)) == 80
     for db in (first, second):
         await db.close()
 
 
-async def test_a_lock_held_elsewhere_waits_off_the_loop(sqlite_db: Database) -> None:
-    """BEGIN runs inline, but when another process holds the write lock the wait happens on
-    a worker thread: the event loop keeps serving everything else."""
-    import sqlite3
+async def test_a_failing_unit_rolls_back_alone(db: Database) -> None:
+    """Units of work queued together share a commit; one that raises rolls back only its
+    own changes, and the caller gets the exception."""
+    await add(db, QuestionStat(question_id="q", answered=0, correct=0, flags=0))
 
-    from sqlalchemy import bindparam, insert
+    def boom(session: Session) -> None:
+        session.add(Meta(key="lost", value="v"))
+        session.flush()
+        raise RuntimeError("boom")
 
-    from bot.prepared import Prepared
+    results = await asyncio.gather(
+        db.write(_bump), db.write(boom), db.write(_bump), return_exceptions=True
+    )
+    assert sorted([results[0], results[2]]) == [1, 2]  # type: ignore[type-var]
+    assert isinstance(results[1], RuntimeError)
+    assert await scalar(db, select(func.count()).select_from(Meta)) == 0
+    assert await scalar(db, select(QuestionStat.answered)) == 2
 
-    other = sqlite3.connect(sqlite_db.checkpointer.path, isolation_level=None)  # type: ignore[union-attr]
+
+async def test_the_result_comes_after_the_commit(sqlite_db: Database) -> None:
+    """When a write's result arrives, another connection already sees the row."""
+
+    def insert(session: Session) -> str:
+        session.add(Meta(key="k", value="v"))
+        return "done"
+
+    assert await sqlite_db.write(insert) == "done"
+    assert sqlite_db.path is not None
+    other = sqlite3.connect(sqlite_db.path)
+    assert other.execute("SELECT value FROM meta WHERE key = 'k'").fetchone() == ("v",)
+    other.close()
+
+
+async def test_utc_datetimes_round_trip(db: Database) -> None:
+    when = datetime(2026, 3, 29, 1, 30, 15, 250_000, tzinfo=UTC)
+    await add(db, Member(user_id=1, created_at=when))
+    got = await scalar(db, select(Member.created_at))
+    assert got == when
+    assert got.tzinfo is not None
+    with pytest.raises(StatementError):
+        await add(db, Member(user_id=2, created_at=datetime(2026, 1, 1)))
+
+
+async def test_a_lock_held_elsewhere_never_blocks_the_loop(sqlite_db: Database) -> None:
+    """Another process holds SQLite's write lock: our write waits for it on the writer
+    thread, reads carry on (WAL), and the event loop keeps running."""
+    assert sqlite_db.path is not None
+    other = sqlite3.connect(sqlite_db.path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
-    add = Prepared(insert(Meta.__table__).values(key=bindparam("k"), value="v"))
-
-    async def hot() -> None:
-        async with sqlite_db.write() as w:
-            await w.run(add, {"k": "hot"})
-
-    async def orm() -> None:
-        async with sqlite_db.begin() as session:
-            session.add(Meta(key="orm", value="v"))
-
-    for job in (hot, orm):
-        task = asyncio.create_task(job())
-        ticks = 0
-        while ticks < 20:  # the loop runs while the write waits for the lock
-            await asyncio.sleep(0.005)
-            ticks += 1
-        assert not task.done()
-        other.execute("COMMIT")
-        await task
-        other.execute("BEGIN IMMEDIATE")
+    task = asyncio.create_task(add(sqlite_db, Meta(key="k", value="v")))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for _ in range(20):  # the loop runs while the write waits for the lock
+        await asyncio.sleep(0.005)
+    assert loop.time() - started < 1.0
+    assert await scalar(sqlite_db, select(func.count()).select_from(Meta)) == 0
+    assert not task.done()
     other.execute("COMMIT")
     other.close()
-    async with sqlite_db.read() as session:
-        assert set(await session.scalars(select(Meta.key))) == {"hot", "orm"}
+    await task
+    assert await scalars(sqlite_db, select(Meta.key)) == ["k"]
+
+
+async def test_units_of_work_never_run_on_the_loop_thread(db: Database) -> None:
+    loop_thread = threading.get_ident()
+
+    def where(_session: Session) -> int:
+        return threading.get_ident()
+
+    if db.is_sqlite:
+        assert await db.read(where) != loop_thread
+        assert await db.write(where) != loop_thread
+    else:  # asyncpg: run_sync hands the session over on the loop, statements are awaited
+        assert await db.write(where) == loop_thread
 
 
 async def test_checkpoints_run_every_so_many_writes(sqlite_db: Database) -> None:
-    from sqlalchemy import bindparam, insert
+    def put(session: Session, key: str) -> None:
+        session.add(Meta(key=key, value="v"))
 
-    from bot.db import CHECKPOINT_EVERY
-    from bot.prepared import Prepared
-
-    checkpointer = sqlite_db.checkpointer
-    assert checkpointer is not None
-    add = Prepared(insert(Meta.__table__).values(key=bindparam("k"), value="v"))
     for i in range(CHECKPOINT_EVERY * 2):
-        async with sqlite_db.write() as w:
-            await w.run(add, {"k": str(i)})
-        await checkpointer.wait()
-    assert checkpointer.runs == 2
+        await sqlite_db.write(put, str(i))
+    for _ in range(100):
+        if sqlite_db.checkpoints >= 2:
+            break
+        await asyncio.sleep(0.01)
+    assert sqlite_db.checkpoints == 2
 
 
-async def test_prepared_statements_on_an_in_memory_database() -> None:
-    """:memory: has one shared connection: write() and query() go through it."""
-    from sqlalchemy import bindparam, insert
+async def test_close_finishes_queued_writes_and_empties_the_log(sqlite_db_url: str) -> None:
+    db = Database.from_url(sqlite_db_url)
 
-    from bot.migrate import upgrade
-    from bot.prepared import Prepared
+    def put(session: Session, key: str) -> None:
+        session.add(Meta(key=key, value="v"))
 
-    db = Database.from_url("sqlite+aiosqlite:///:memory:")
-    await upgrade(db.engine)
-    add = Prepared(insert(Meta.__table__).values(key=bindparam("k"), value="v"))
-    async with db.write() as w:
-        await w.run(add, {"k": "a"})
-    async with db.query() as q:
-        assert await q.rows(Prepared(select(Meta.key))) == [("a",)]
+    writes = [asyncio.ensure_future(db.write(put, str(i))) for i in range(10)]
+    await asyncio.sleep(0)
     await db.close()
+    await asyncio.gather(*writes)
+    assert db.path is not None
+    wal = db.path + "-wal"  # checkpointed at close: the log is empty or gone
+    assert await asyncio.to_thread(lambda: not os.path.exists(wal) or os.path.getsize(wal) == 0)
+    conn = sqlite3.connect(db.path)
+    assert conn.execute("SELECT count(*) FROM meta").fetchone() == (10,)
+    conn.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await db.write(put, "late")
+
+
+async def test_an_in_memory_database_works_through_both_doors() -> None:
+    """:memory: has one connection: reads queue with the writes on the writer thread."""
+    db = Database.from_url("sqlite:///:memory:")
+    await upgrade(db.engine)
+    await add(db, Meta(key="a", value="v"))
+    assert await scalars(db, select(Meta.key)) == ["a"]
+    await db.close()
+
+
+async def test_postgres_and_sqlite_run_the_same_unit_of_work(db: Database) -> None:
+    await add(db, QuestionStat(question_id="q", answered=0, correct=0, flags=0))
+
+    def change(session: Session) -> int:
+        session.execute(update(QuestionStat).values(answered=QuestionStat.answered + 5))
+        return _bump(session)
+
+    assert await db.write(change) == 6
+    assert await db.read(lambda s: s.get(QuestionStat, "q").answered) == 6  # type: ignore[union-attr]

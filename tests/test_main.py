@@ -66,7 +66,7 @@ def test_invalid_content_refuses_to_start(tmp_path: Path) -> None:
     env = {
         "DISCORD_TOKEN": "t",
         "CONTENT_DIR": str(bad),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
     }
     result = run_bot(env, tmp_path)
     assert result.returncode == 2

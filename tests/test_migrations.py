@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from bot.db import Database
 from bot.models import Base
@@ -19,14 +20,11 @@ def _diff(connection: Connection) -> list[Any]:
 
 
 async def test_migrations_match_models(db: Database) -> None:
-    async with db.engine.connect() as conn:
-        diff = await conn.run_sync(_diff)
-    assert diff == []
+    assert await db.read(lambda s: _diff(s.connection())) == []
 
 
 async def test_every_model_table_exists(db: Database) -> None:
-    async with db.engine.connect() as conn:
-        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    tables = await db.read(lambda s: set(inspect(s.connection()).get_table_names()))
     assert set(Base.metadata.tables) <= tables
     assert "alembic_version" in tables
 
@@ -35,8 +33,7 @@ async def test_upgrade_is_idempotent(db: Database) -> None:
     from bot.migrate import upgrade
 
     await upgrade(db.engine)
-    async with db.engine.connect() as conn:
-        assert await conn.run_sync(_diff) == []
+    assert await db.read(lambda s: _diff(s.connection())) == []
 
 
 async def test_0002_keeps_the_enrolments(db_url: str) -> None:
@@ -47,18 +44,20 @@ async def test_0002_keeps_the_enrolments(db_url: str) -> None:
     from bot.migrate import upgrade
 
     db = Database.from_url(db_url)
-    async with db.engine.begin() as conn:  # back to 0001, as a bot of the last version left it
-        await conn.run_sync(lambda sync: _downgrade(sync, "0001"))
-        await conn.execute(
+
+    def back_to_0001(session: Session) -> None:  # as a bot of that version left it
+        _downgrade(session.connection(), "0001")
+        session.execute(
             text(
                 "INSERT INTO enrolments (user_id, timezone, start_date, weeks, reminder_time, "
                 "reminder_day, deliver, status, created_at) VALUES (7, 'UTC', '2026-11-02', 12, "
                 "'09:00', 0, 'dm', 'active', '2026-11-01 10:00:00')"
             )
         )
+
+    await db.write(back_to_0001)
     await upgrade(db.engine)
-    async with db.engine.connect() as conn:
-        rows = (await conn.execute(text("SELECT user_id, next_at FROM enrolments"))).all()
+    rows = await db.read(lambda s: s.execute(text("SELECT user_id, next_at FROM enrolments")).all())
     await db.close()
     assert [tuple(r) for r in rows] == [(7, None)]
 

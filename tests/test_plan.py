@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from bot.content import ContentStore
 from bot.db import Database
-from bot.models import Delivery, Enrolment, Member, ProgressTotal
-from bot.services import deliveries, plan, plan_due
+from bot.models import Delivery, Enrolment, ProgressTotal
+from bot.services import deliveries, members, plan, plan_due
 from bot.services.errors import InvalidInput, NotFound
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, add, execute, scalar, scalars
 
 USER, OTHER, THIRD, GUILD, CHANNEL = 1001, 1002, 1003, 5001, 7001
 
@@ -29,38 +29,41 @@ async def enrol(
     guild: int | None = GUILD,
     **options: object,
 ) -> Enrolment:
-    async with db.begin() as s:
-        return await plan.enrol(
-            s,
-            content,
-            user_id=user,
-            guild_id=guild,
-            channel_id=options.pop("channel_id", CHANNEL),  # type: ignore[arg-type]
-            timezone=tz,
-            now=now,
-            **options,  # type: ignore[arg-type]
-        )
+    return await db.write(
+        plan.enrol,
+        content,
+        user_id=user,
+        guild_id=guild,
+        channel_id=options.pop("channel_id", CHANNEL),  # type: ignore[arg-type]
+        timezone=tz,
+        now=now,
+        **options,  # type: ignore[arg-type]
+    )
 
 
 async def find(
     db: Database, now: datetime, kind: str = "remind", content: ContentStore | None = None
 ) -> plan_due.Dues:
-    async with db.read() as s:
-        return (await plan_due.due(s, content, now, kinds=[kind]))[kind]
+    return (await db.read(plan_due.due, content, now, kinds=[kind]))[kind]
+
+
+async def set_practised(db: Database, answered: int) -> None:
+    """Set the member's answers this ISO week (the running total the nudge reads)."""
+    table = ProgressTotal.__table__
+    key = (table.c.user_id == USER) & (table.c.period == "2026-W48") & (table.c.topic == "*")
+    await execute(db, table.update().where(key).values(answered=answered))
 
 
 async def record(db: Database, dues: plan_due.Dues, now: datetime) -> None:
     """What the caller does: send what is due, record what is stale as skipped."""
-    async with db.begin() as s:
-        for items, status in ((dues.due, "sent"), (dues.stale, "skipped")):
-            for d in items:
-                assert await deliveries.claim(s, d.key, d.kind, now)
-                await deliveries.finish(s, d.key, status, now)
+    for items, status in ((dues.due, "sent"), (dues.stale, "skipped")):
+        for d in items:
+            assert await db.write(deliveries.claim, d.key, d.kind, now)
+            await db.write(deliveries.finish, d.key, status, now)
 
 
 async def set_member(db: Database, user: int = USER, **values: object) -> None:
-    async with db.begin() as s:
-        s.add(Member(user_id=user, created_at=FIXED_NOW, **values))
+    await db.write(members.upsert_member, user, now=FIXED_NOW, **values)
 
 
 # -- the calendar ------------------------------------------------------------------------
@@ -107,11 +110,16 @@ async def test_enrol_defaults_and_validation(db: Database, content: ContentStore
     for options, message in cases:
         tz = str(options.pop("tz", "Europe/Berlin"))
         with pytest.raises(InvalidInput, match=message):
-            async with db.begin() as s:
-                kwargs = {"channel_id": CHANNEL, **options}
-                await plan.enrol(
-                    s, content, user_id=OTHER, guild_id=GUILD, timezone=tz, now=FIXED_NOW, **kwargs
-                )  # type: ignore[arg-type]
+            kwargs = {"channel_id": CHANNEL, **options}
+            await db.write(
+                plan.enrol,
+                content,
+                user_id=OTHER,
+                guild_id=GUILD,
+                timezone=tz,
+                now=FIXED_NOW,
+                **kwargs,
+            )  # type: ignore[arg-type]
 
 
 async def test_the_week_across_timezones(db: Database, content: ContentStore) -> None:
@@ -119,9 +127,8 @@ async def test_the_week_across_timezones(db: Database, content: ContentStore) ->
     start = date(2026, 11, 19)
     await enrol(db, content, user=USER, tz="Pacific/Auckland", start_date=start)
     await enrol(db, content, user=OTHER, tz="America/Los_Angeles", start_date=start)
-    async with db.read() as s:
-        nz = await plan.status(s, content, user_id=USER, now=FIXED_NOW)
-        la = await plan.status(s, content, user_id=OTHER, now=FIXED_NOW)
+    nz = await db.read(plan.status, content, user_id=USER, now=FIXED_NOW)
+    la = await db.read(plan.status, content, user_id=OTHER, now=FIXED_NOW)
     assert (nz.today, la.today) == (date(2026, 11, 26), date(2026, 11, 25))
     assert (nz.position.week, nz.position.day) == (2, 0)
     assert (la.position.week, la.position.day) == (1, 6)
@@ -174,38 +181,29 @@ async def test_fitting_the_plan_to_an_exam_date(db: Database, content: ContentSt
 
 async def test_pause_and_resume_shift_the_plan(db: Database, content: ContentStore) -> None:
     await enrol(db, content, start_date=date(2026, 11, 2))  # a Monday: week 4 on Nov 25
-    async with db.begin() as s:
-        row = await plan.pause(s, user_id=USER, now=FIXED_NOW)
-        assert row.paused_on == date(2026, 11, 25)
+    row = await db.write(plan.pause, user_id=USER, now=FIXED_NOW)
+    assert row.paused_on == date(2026, 11, 25)
     with pytest.raises(InvalidInput, match="already paused"):
-        async with db.begin() as s:
-            await plan.pause(s, user_id=USER, now=FIXED_NOW)
+        await db.write(plan.pause, user_id=USER, now=FIXED_NOW)
     later = FIXED_NOW + timedelta(days=10)
-    async with db.read() as s:
-        frozen = await plan.status(s, content, user_id=USER, now=later)
+    frozen = await db.read(plan.status, content, user_id=USER, now=later)
     assert (frozen.position.week, frozen.position.day) == (4, 2)
     assert frozen.position.label.endswith("(paused)")
     assert frozen.next_reminder is None
-    async with db.read() as s:  # paused members get no kickoffs
-        assert (await plan_due.due_kickoffs(s, later)) == ([], [])
-    async with db.begin() as s:
-        row = await plan.resume(s, user_id=USER, now=later)
-        assert row.start_date == date(2026, 11, 12)  # moved by the 10 days paused
-    async with db.read() as s:
-        resumed = await plan.status(s, content, user_id=USER, now=later)
+    assert await find(db, later) == ([], [])  # paused members get no kickoffs
+    row = await db.write(plan.resume, user_id=USER, now=later)
+    assert row.start_date == date(2026, 11, 12)  # moved by the 10 days paused
+    resumed = await db.read(plan.status, content, user_id=USER, now=later)
     assert (resumed.position.week, resumed.position.day) == (4, 2)
     with pytest.raises(InvalidInput, match="not paused"):
-        async with db.begin() as s:
-            await plan.resume(s, user_id=USER, now=later)
+        await db.write(plan.resume, user_id=USER, now=later)
 
 
 async def test_resume_refits_to_the_exam_date(db: Database, content: ContentStore) -> None:
     start = date(2026, 11, 2)
     await enrol(db, content, start_date=start, exam_date=start + timedelta(weeks=12))
-    async with db.begin() as s:
-        await plan.pause(s, user_id=USER, now=FIXED_NOW)
-    async with db.begin() as s:
-        row = await plan.resume(s, user_id=USER, now=FIXED_NOW + timedelta(weeks=3))
+    await db.write(plan.pause, user_id=USER, now=FIXED_NOW)
+    row = await db.write(plan.resume, user_id=USER, now=FIXED_NOW + timedelta(weeks=3))
     assert row.exam_date == start + timedelta(weeks=12)  # the exam does not move
     assert row.start_date == start + timedelta(weeks=3)
     assert row.weeks == 9  # the plan is compressed onto the weeks left
@@ -217,17 +215,13 @@ async def test_resume_refits_to_the_exam_date(db: Database, content: ContentStor
 async def test_not_enrolled_and_stop(db: Database, content: ContentStore) -> None:
     for action in (plan.pause, plan.resume, plan.stop):
         with pytest.raises(NotFound, match="/plan start"):
-            async with db.begin() as s:
-                await action(s, user_id=USER, now=FIXED_NOW)
+            await db.write(action, user_id=USER, now=FIXED_NOW)
     await enrol(db, content)
-    async with db.begin() as s:
-        assert (await plan.stop(s, user_id=USER, now=FIXED_NOW)).status == "stopped"
+    assert (await db.write(plan.stop, user_id=USER, now=FIXED_NOW)).status == "stopped"
     with pytest.raises(NotFound, match="not enrolled"):
-        async with db.read() as s:
-            await plan.status(s, content, user_id=USER, now=FIXED_NOW)
-    async with db.begin() as s:
-        with pytest.raises(InvalidInput):
-            await plan.record_outcome(s, user_id=USER, outcome="maybe", now=FIXED_NOW)
+        await db.read(plan.status, content, user_id=USER, now=FIXED_NOW)
+    with pytest.raises(InvalidInput):
+        await db.write(plan.record_outcome, user_id=USER, outcome="maybe", now=FIXED_NOW)
 
 
 # -- what is due -----------------------------------------------------------------------------
@@ -267,12 +261,11 @@ async def test_dms_closed_channel_delivery_and_shards(db: Database, content: Con
         await set_member(db, user, dms_closed=True)
     # closed DMs: a kickoff still goes to the member's channel; without one, nothing is tried
     assert sorted(d.user_id for d in (await find(db, FIXED_NOW)).due) == sorted([USER, OTHER])
-    async with db.begin() as s:
-        row = await s.get(Member, USER)
-        assert row is not None
-        row.dms_closed = False
-    async with db.read() as s:
-        got = await plan_due.due_kickoffs(s, FIXED_NOW, shard_filter=lambda g: g == 1)
+    await set_member(db, USER, dms_closed=False)
+    found = await db.read(
+        plan_due.due, None, FIXED_NOW, kinds=["remind"], shard_filter=lambda g: g == 1
+    )
+    got = found["remind"]
     assert [(d.user_id, d.guild_id) for d in got.due] == [(USER, 1)]
 
 
@@ -288,8 +281,7 @@ async def test_reports_weekly_and_opt_out(db: Database, content: ContentStore) -
     ]
     await record(db, due, FIXED_NOW)
     assert await find(db, FIXED_NOW + timedelta(days=1), "report") == ([], [])
-    async with db.read() as s:
-        week_later = await plan_due.due_reports(s, FIXED_NOW + timedelta(weeks=1))
+    week_later = await find(db, FIXED_NOW + timedelta(weeks=1), "report")
     assert [d.key for d in week_later.due] == [f"report:{USER}:2026-W49"]
 
 
@@ -297,22 +289,14 @@ async def test_nudge_mid_week_when_behind(db: Database, content: ContentStore) -
     await enrol(db, content, start_date=date(2026, 11, 25), now=FIXED_NOW - timedelta(days=1))
     nudge_at = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)  # Saturday 09:00 Berlin
     assert await find(db, nudge_at - timedelta(minutes=1), "nudge", content) == ([], [])
-    async with db.begin() as s:
-        s.add(ProgressTotal(user_id=USER, period="2026-W48", topic="*", answered=19, correct=9))
+    await add(db, ProgressTotal(user_id=USER, period="2026-W48", topic="*", answered=19, correct=9))
     due = await find(db, nudge_at, "nudge", content)
     assert [(d.key, d.due_at) for d in due.due] == [(f"nudge:{USER}:1", nudge_at)]
-    async with db.begin() as s:
-        total = await s.get(ProgressTotal, (USER, "2026-W48", "*"))
-        assert total is not None
-        total.answered = 20  # half of week 1's target of 40
+    await set_practised(db, 20)  # half of week 1's target of 40
     assert await find(db, nudge_at, "nudge", content) == ([], [])
-    async with db.begin() as s:
-        total = await s.get(ProgressTotal, (USER, "2026-W48", "*"))
-        assert total is not None
-        total.answered = 0
+    await set_practised(db, 0)
     await set_member(db, USER, nudges_enabled=False)
-    async with db.read() as s:
-        assert await plan_due.due_nudges(s, content, nudge_at) == ([], [])
+    assert await find(db, nudge_at, "nudge", content) == ([], [])
 
 
 async def test_exam_followup(db: Database, content: ContentStore) -> None:
@@ -322,22 +306,18 @@ async def test_exam_followup(db: Database, content: ContentStore) -> None:
     due = await find(db, datetime(2026, 12, 21, 8, 0, tzinfo=UTC), "examdone")
     assert [d.key for d in due.due] == [f"examdone:{USER}"]
     await record(db, due, FIXED_NOW)
-    async with db.read() as s:
-        assert await plan_due.exam_followups(s, datetime(2026, 12, 22, tzinfo=UTC)) == ([], [])
-    async with db.begin() as s:
-        row = await plan.record_outcome(s, user_id=USER, outcome="passed", now=FIXED_NOW)
-        assert (row.status, row.outcome) == ("finished", "passed")
+    assert await find(db, datetime(2026, 12, 22, tzinfo=UTC), "examdone") == ([], [])
+    row = await db.write(plan.record_outcome, user_id=USER, outcome="passed", now=FIXED_NOW)
+    assert (row.status, row.outcome) == ("finished", "passed")
 
 
 async def test_reenrolling_starts_the_plan_over(db: Database, content: ContentStore) -> None:
     await enrol(db, content)
-    async with db.begin() as s:
-        for key in (f"remind:{USER}:1", f"nudge:{USER}:1", f"report:{USER}:2026-W48"):
-            await deliveries.claim(s, key, key.split(":")[0], FIXED_NOW)
+    for key in (f"remind:{USER}:1", f"nudge:{USER}:1", f"report:{USER}:2026-W48"):
+        await db.write(deliveries.claim, key, key.split(":")[0], FIXED_NOW)
     await enrol(db, content, tz="Asia/Tokyo", reminder_time="07:30")
-    async with db.read() as s:
-        keys = set(await s.scalars(select(Delivery.key)))
-        rows = list(await s.scalars(select(Enrolment)))
+    keys = set(await scalars(db, select(Delivery.key)))
+    rows = list(await scalars(db, select(Enrolment)))
     assert keys == {f"report:{USER}:2026-W48"}
     assert [(r.timezone, r.reminder_time) for r in rows] == [("Asia/Tokyo", "07:30")]
 
@@ -404,18 +384,15 @@ async def test_weekly_kickoffs_across_dst(
 # -- next_at: a tick reads only the enrolments whose moment has come ---------------------
 async def tick(db: Database, content: ContentStore, now: datetime) -> plan_due.Found:
     """What the plan job does: find (every kind), record, then settle the quiet rows."""
-    async with db.read() as s:
-        found = await plan_due.due(s, content, now)
+    found = await db.read(plan_due.due, content, now)
     for dues in found.values():
         await record(db, dues, now)
-    async with db.begin() as s:
-        await plan_due.settle(s, found.settled)
+    await db.write(plan_due.settle, found.settled)
     return found
 
 
 async def next_at(db: Database, user: int = USER) -> datetime | None:
-    async with db.read() as s:
-        return await s.scalar(select(Enrolment.next_at).where(Enrolment.user_id == user))
+    return await scalar(db, select(Enrolment.next_at).where(Enrolment.user_id == user))
 
 
 async def test_a_tick_reads_only_enrolments_whose_moment_has_come(
@@ -448,12 +425,10 @@ async def test_settle_leaves_an_enrolment_made_again_since_the_read(
     db: Database, content: ContentStore
 ) -> None:
     await enrol(db, content)
-    async with db.read() as s:
-        found = await plan_due.due(s, content, FIXED_NOW)
+    found = await db.read(plan_due.due, content, FIXED_NOW)
     assert [uid for uid, _, _ in found.settled] == [USER]
     await enrol(db, content, now=FIXED_NOW + timedelta(seconds=30), reminder_time="07:00")
-    async with db.begin() as s:
-        await plan_due.settle(s, found.settled)
+    await db.write(plan_due.settle, found.settled)
     assert await next_at(db) is None  # the new schedule is still looked at
 
 
@@ -465,13 +440,10 @@ async def test_changes_that_affect_sends_have_the_tick_look_again(
     await enrol(db, content)
     await tick(db, content, FIXED_NOW)
     assert await next_at(db) is not None
-    async with db.begin() as s:
-        await members.upsert_member(s, USER, now=FIXED_NOW, reports_enabled=True)
+    await db.write(members.upsert_member, USER, now=FIXED_NOW, reports_enabled=True)
     assert await next_at(db) is None
 
     await tick(db, content, FIXED_NOW)
-    async with db.begin() as s:
-        await plan.pause(s, user_id=USER, now=FIXED_NOW)
-    async with db.begin() as s:
-        await plan.resume(s, user_id=USER, now=FIXED_NOW + timedelta(days=9))
+    await db.write(plan.pause, user_id=USER, now=FIXED_NOW)
+    await db.write(plan.resume, user_id=USER, now=FIXED_NOW + timedelta(days=9))
     assert await next_at(db) is None

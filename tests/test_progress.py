@@ -14,7 +14,7 @@ from bot.db import Database
 from bot.models import Streak
 from bot.services import plan, progress
 from bot.services.answers import record_answer
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, add
 
 USER, GUILD = 2001, 6001
 LAST_WEEK = FIXED_NOW - timedelta(days=7)
@@ -33,23 +33,26 @@ async def answer_history(db: Database, content: ContentStore) -> None:
         for i, qid in enumerate(content.by_subtopic[topic][:answers]):
             q = content.questions[qid]
             choice = q.key if i < correct else next(x for x in q.letters if x not in q.answer)
-            async with db.begin() as s:
-                await record_answer(
-                    s, content, user_id=USER, guild_id=GUILD, question_id=qid, choice=choice,
-                    source="quiz", now=when - timedelta(minutes=i),
-                )  # fmt: skip
+            await db.write(
+                record_answer,
+                content,
+                user_id=USER,
+                guild_id=GUILD,
+                question_id=qid,
+                choice=choice,
+                source="quiz",
+                now=when - timedelta(minutes=i),
+            )
 
 
 async def build(db: Database, content: ContentStore, **options: int) -> progress.ProgressReport:
-    async with db.read() as s:
-        return await progress.report(s, content, user_id=USER, now=FIXED_NOW, **options)
+    return await db.read(progress.report, content, user_id=USER, now=FIXED_NOW, **options)
 
 
 async def test_report_on_a_known_history(db: Database, content: ContentStore) -> None:
     await answer_history(db, content)
-    async with db.begin() as s:
-        s.add(Streak(guild_id=1, user_id=USER, current=3, best=7))
-        s.add(Streak(guild_id=2, user_id=USER, current=5, best=5))
+    await add(db, Streak(guild_id=1, user_id=USER, current=3, best=7))
+    await add(db, Streak(guild_id=2, user_id=USER, current=5, best=5))
     report = await build(db, content)
 
     assert (report.week, report.pass_line) == ("2026-W48", 70)
@@ -76,9 +79,8 @@ async def test_report_on_a_known_history(db: Database, content: ContentStore) ->
     assert report.trend[0].week == "2026-W41"
     assert all(p.answered == 0 and p.accuracy is None for p in report.trend[:-2])
     assert report.plan is None
-    async with db.read() as s:
-        assert await progress.practice_this_week(s, USER, FIXED_NOW) == 16
-        assert await progress.practice_this_week(s, USER, FIXED_NOW + timedelta(weeks=1)) == 0
+    assert await db.read(progress.practice_this_week, USER, FIXED_NOW) == 16
+    assert await db.read(progress.practice_this_week, USER, FIXED_NOW + timedelta(weeks=1)) == 0
 
 
 async def test_readiness_and_weak_spots(db: Database, content: ContentStore) -> None:
@@ -115,21 +117,17 @@ async def test_report_for_a_new_member(db: Database, content: ContentStore) -> N
 
 
 async def test_report_shows_the_plan_position(db: Database, content: ContentStore) -> None:
-    async with db.begin() as s:
-        await plan.enrol(
-            s, content, user_id=USER, guild_id=GUILD, channel_id=None,
-            timezone="Europe/Berlin", start_date=FIXED_NOW.date() - timedelta(weeks=4),
-            now=FIXED_NOW,
-        )  # fmt: skip
+    await db.write(plan.enrol, content, user_id=USER, guild_id=GUILD, channel_id=None,
+        timezone="Europe/Berlin", start_date=FIXED_NOW.date() - timedelta(weeks=4),
+        now=FIXED_NOW,
+    )  # fmt: skip
     report = await build(db, content)
     assert report.plan == "Week 5 of 12 — Phase 2: Google Cloud ML services"
-    async with db.begin() as s:
-        await plan.pause(s, user_id=USER, now=FIXED_NOW)
+    await db.write(plan.pause, user_id=USER, now=FIXED_NOW)
     assert (await build(db, content)).plan == (
         "Week 5 of 12 — Phase 2: Google Cloud ML services (paused)"
     )
-    async with db.begin() as s:
-        await plan.stop(s, user_id=USER, now=FIXED_NOW)
+    await db.write(plan.stop, user_id=USER, now=FIXED_NOW)
     assert (await build(db, content)).plan is None
 
 

@@ -3,46 +3,49 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from bot.scheduler import Scheduler
+import pytest
+
+from bot.scheduler import Scheduler, job
 from bot.watchdog import LoopWatchdog
 
 
-async def test_ticks_are_registered_with_fixed_ids_and_get_the_clock() -> None:
-    now = datetime(2026, 3, 8, 9, 0, tzinfo=UTC)
-    seen: list[datetime] = []
+class Jobs:
+    """A cog-like owner of two jobs."""
 
-    async def tick(when: datetime) -> None:
-        seen.append(when)
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, datetime]] = []
 
-    scheduler = Scheduler(clock=lambda: now)
-    scheduler.add_tick("daily", tick, seconds=60)
-    scheduler.add_tick("daily", tick, seconds=60)  # replacing, not duplicating
-    scheduler.start()
-    try:
-        assert scheduler.job_ids() == ["daily"]
-        job = scheduler._scheduler.get_job("daily")
-        assert job.misfire_grace_time >= 300
-        assert job.coalesce is True
-        await job.func()  # run the job body once, as the scheduler would
-        assert seen == [now]
-        scheduler.remove_tick("daily")
-        assert scheduler.job_ids() == []
-    finally:
-        scheduler.shutdown()
+    @job("daily", every=60)
+    async def daily(self, now: datetime) -> None:
+        self.seen.append(("daily", now))
 
-
-async def test_a_failing_tick_is_logged_not_raised(caplog) -> None:  # type: ignore[no-untyped-def]
-    async def boom(_: datetime) -> None:
+    @job("boom", every=30)
+    async def boom(self, now: datetime) -> None:
         raise RuntimeError("bad tick")
 
-    scheduler = Scheduler()
-    scheduler.add_tick("x", boom)
+    async def not_a_job(self, now: datetime) -> None:
+        raise AssertionError("never registered")
+
+
+async def test_marked_methods_are_registered_in_one_place_and_get_the_clock(caplog) -> None:  # type: ignore[no-untyped-def]
+    now = datetime(2026, 3, 8, 9, 0, tzinfo=UTC)
+    owner = Jobs()
+    scheduler = Scheduler(clock=lambda: now)
+    scheduler.register([owner])
+    assert scheduler.job_ids() == ["boom", "daily"]
+    with pytest.raises(ValueError, match="two jobs"):
+        scheduler.register([Jobs()])  # the same ids again
     scheduler.start()
     try:
-        await scheduler._scheduler.get_job("x").func()
+        for job_id in ("daily", "boom"):
+            scheduled = scheduler._scheduler.get_job(job_id)
+            assert scheduled.misfire_grace_time >= 300
+            assert scheduled.coalesce is True
+            await scheduled.func()  # the job body, as the scheduler runs it
     finally:
         scheduler.shutdown()
-    assert "tick x failed" in caplog.text
+    assert owner.seen == [("daily", now)]
+    assert "job boom failed" in caplog.text  # logged, not raised
 
 
 async def test_watchdog_reports_a_stalled_loop(caplog) -> None:  # type: ignore[no-untyped-def]

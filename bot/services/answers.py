@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot.content import ContentStore, Question
+from bot.enums import AnswerSource
 from bot.models import (
     Answer,
     LeaderboardTotal,
@@ -24,9 +24,9 @@ from bot.models import (
     ProgressTotal,
     QuestionStat,
 )
-from bot.prepared import Prepared, Runner, dialect_insert
 from bot.services import review
 from bot.services.periods import ALL, iso_week, periods
+from bot.services.sql import Upsert
 
 PRACTICE_POINTS = 1
 DAILY_CORRECT = 10
@@ -36,6 +36,8 @@ LEADERBOARD: Table = LeaderboardTotal.__table__  # type: ignore[assignment]
 PROGRESS: Table = ProgressTotal.__table__  # type: ignore[assignment]
 STATS: Table = QuestionStat.__table__  # type: ignore[assignment]
 PICKS: Table = OptionPick.__table__  # type: ignore[assignment]
+ANSWERS: Table = Answer.__table__  # type: ignore[assignment]
+AWARDS: Table = PointAward.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -46,46 +48,18 @@ class Recorded:
     points: int
 
 
-def upsert(
-    table: Table,
-    keys: tuple[str, ...],
-    counts: tuple[str, ...],
-    overwrite: tuple[str, ...] = (),
-) -> Prepared:
-    """INSERT … ON CONFLICT DO UPDATE adding `counts` (and replacing `overwrite`)."""
-    names = [c.name for c in table.columns]
-
-    def build(dialect: str) -> Any:
-        ins = dialect_insert(dialect, table).values({name: bindparam(name) for name in names})
-        update = {name: table.c[name] + ins.excluded[name] for name in counts}
-        update.update({name: ins.excluded[name] for name in overwrite})
-        return ins.on_conflict_do_update(index_elements=list(keys), set_=update)
-
-    return Prepared(build)
-
-
-def _award_statement(dialect: str) -> Any:
-    table = PointAward.__table__
-    return (
-        dialect_insert(dialect, table)
-        .values({c.name: bindparam(c.name) for c in table.columns})
-        .on_conflict_do_nothing()
-    )
-
-
-ANSWERS: Table = Answer.__table__  # type: ignore[assignment]
-AWARD = Prepared(_award_statement)
-INSERT_ANSWER = Prepared(
-    insert(ANSWERS).values({c.key: bindparam(c.key) for c in ANSWERS.columns if c.key != "id"})
+AWARD = Upsert(AWARDS, ("guild_id", "user_id", "question_id", "iso_week"))
+INSERT_ANSWER = insert(ANSWERS).values(
+    {c.key: bindparam(c.key) for c in ANSWERS.columns if c.key != "id"}
 )
 BOARD_KEYS = ("guild_id", "period", "domain", "user_id")
 BOARD_COUNTS = ("points", "answered", "correct")
 # reached_at moves only when points do: ties go to who got there first
-BOARD_SCORED = upsert(LEADERBOARD, BOARD_KEYS, BOARD_COUNTS, overwrite=("reached_at",))
-BOARD_UNSCORED = upsert(LEADERBOARD, BOARD_KEYS, BOARD_COUNTS)
-PROGRESS_UPSERT = upsert(PROGRESS, ("user_id", "period", "topic"), ("answered", "correct"))
-STATS_UPSERT = upsert(STATS, ("question_id",), ("answered", "correct", "flags"))
-PICKS_UPSERT = upsert(PICKS, ("question_id", "letter"), ("picks",))
+BOARD_SCORED = Upsert(LEADERBOARD, BOARD_KEYS, BOARD_COUNTS, overwrite=("reached_at",))
+BOARD_UNSCORED = Upsert(LEADERBOARD, BOARD_KEYS, BOARD_COUNTS)
+PROGRESS_UPSERT = Upsert(PROGRESS, ("user_id", "period", "topic"), ("answered", "correct"))
+STATS_UPSERT = Upsert(STATS, ("question_id",), ("answered", "correct", "flags"))
+PICKS_UPSERT = Upsert(PICKS, ("question_id", "letter"), ("picks",))
 
 
 def normalise_choice(question: Question, choice: str) -> str:
@@ -95,22 +69,20 @@ def normalise_choice(question: Question, choice: str) -> str:
     return letters
 
 
-async def record_answer(
-    db: Runner | AsyncSession,
+def record_answer(
+    session: Session,
     content: ContentStore,
     *,
     user_id: int,
     guild_id: int | None,
     question_id: str,
     choice: str,
-    source: str,
+    source: AnswerSource,
     now: datetime,
     response_ms: int | None = None,
     session_id: int | None = None,
 ) -> Recorded:
     """Record one answer with its points, running totals, statistics and review card."""
-    if isinstance(db, AsyncSession):
-        db = await Runner.of(db)
     question = content.questions[question_id]
     choice = normalise_choice(question, choice)
     correct = question.grade(choice)
@@ -118,14 +90,14 @@ async def record_answer(
 
     points = 0
     if guild_id is not None:
-        if source == "daily":
+        if source == AnswerSource.DAILY:
             points = DAILY_CORRECT if correct else DAILY_WRONG
         elif correct:  # first correct answer to the question this week (per guild)?
             award = {"guild_id": guild_id, "user_id": user_id, "question_id": question_id}
-            if await db.run(AWARD, {**award, "iso_week": week}):
+            if AWARD.run(session, {**award, "iso_week": week}):
                 points = PRACTICE_POINTS
 
-    await db.run(
+    session.execute(
         INSERT_ANSWER,
         {
             "user_id": user_id,
@@ -144,8 +116,8 @@ async def record_answer(
     )
     hit = int(correct)
     if guild_id is not None:
-        await db.run_many(
-            BOARD_SCORED if points else BOARD_UNSCORED,
+        (BOARD_SCORED if points else BOARD_UNSCORED).run(
+            session,
             [
                 {
                     "guild_id": guild_id,
@@ -161,35 +133,35 @@ async def record_answer(
                 for domain in ("*", question.domain)
             ],
         )
-    await db.run_many(
-        PROGRESS_UPSERT,
+    PROGRESS_UPSERT.run(
+        session,
         [
             {"user_id": user_id, "period": period, "topic": topic, "answered": 1, "correct": hit}
             for period in (ALL, week)
             for topic in ("*", question.domain, f"{question.domain}.{question.subtopic}")
         ],
     )
-    await db.run(
-        STATS_UPSERT, {"question_id": question_id, "answered": 1, "correct": hit, "flags": 0}
+    STATS_UPSERT.run(
+        session, {"question_id": question_id, "answered": 1, "correct": hit, "flags": 0}
     )
-    await db.run_many(
-        PICKS_UPSERT,
+    PICKS_UPSERT.run(
+        session,
         [{"question_id": question_id, "letter": letter, "picks": 1} for letter in choice],
     )
-    await review.schedule(db, user_id=user_id, question_id=question_id, correct=correct, now=now)
+    review.schedule(session, user_id=user_id, question_id=question_id, correct=correct, now=now)
     return Recorded(question=question, choice=choice, correct=correct, points=points)
 
 
-_HISTORY = Prepared(
+_HISTORY = (
     select(ANSWERS.c.question_id, ANSWERS.c.correct)
     .where(ANSWERS.c.user_id == bindparam("user"))
     .order_by(ANSWERS.c.answered_at, ANSWERS.c.id)
 )
 
 
-async def seen_and_missed(db: Runner, user_id: int) -> tuple[set[str], set[str]]:
+def seen_and_missed(session: Session, user_id: int) -> tuple[set[str], set[str]]:
     """Questions the member has answered, and those whose latest answer was wrong."""
     latest: dict[str, bool] = {}
-    for qid, correct in await db.rows(_HISTORY, {"user": user_id}):
+    for qid, correct in session.execute(_HISTORY, {"user": user_id}):
         latest[qid] = correct
     return set(latest), {q for q, ok in latest.items() if not ok}

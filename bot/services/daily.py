@@ -7,7 +7,6 @@ downtime still goes out the same local day; once the local day is over it is ski
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -16,13 +15,16 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot.content import ContentStore
+from bot.enums import DeliveryKind, DeliveryStatus, DropStatus
 from bot.models import Answer, DailyDrop, GuildSettings
 from bot.services import deliveries
 from bot.services.deliveries import LEASE
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.leaderboard import WeeklySummary, weekly_summary
+from bot.services.periods import iso_week
 from bot.services.timezones import local_moment, parse_time, parse_timezone
 
 log = logging.getLogger(__name__)
@@ -47,8 +49,8 @@ def parse_domains(content: ContentStore, text: str | None) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-async def configure(
-    session: AsyncSession,
+def configure(
+    session: Session,
     content: ContentStore,
     *,
     guild_id: int,
@@ -67,7 +69,7 @@ async def configure(
     if not REVEAL_HOURS[0] <= reveal_after <= REVEAL_HOURS[1]:
         raise InvalidInput("reveal_after is 1 to 24 hours.")
     chosen = parse_domains(content, domains)
-    settings = await session.get(GuildSettings, guild_id)
+    settings = session.get(GuildSettings, guild_id)
     if settings is None:
         settings = GuildSettings(guild_id=guild_id)
         session.add(settings)
@@ -84,17 +86,26 @@ async def configure(
     return settings
 
 
-async def get_settings(session: AsyncSession, guild_id: int) -> GuildSettings:
-    settings = await session.get(GuildSettings, guild_id)
+def get_settings(session: Session, guild_id: int) -> GuildSettings:
+    settings = session.get(GuildSettings, guild_id)
     if settings is None:
         raise NotFound("Daily drops are not set up here yet: an admin runs /daily setup.")
     return settings
 
 
-async def set_paused(
-    session: AsyncSession, guild_id: int, paused: bool, now: datetime, reason: str | None = None
+def get_drop(session: Session, drop_id: int) -> DailyDrop | None:
+    return session.get(DailyDrop, drop_id)
+
+
+def status(session: Session, guild_id: int) -> tuple[GuildSettings, DailyDrop | None]:
+    """What /daily status shows: the settings and the open drop."""
+    return get_settings(session, guild_id), open_drop(session, guild_id)
+
+
+def set_paused(
+    session: Session, guild_id: int, paused: bool, now: datetime, reason: str | None = None
 ) -> GuildSettings:
-    settings = await get_settings(session, guild_id)
+    settings = get_settings(session, guild_id)
     settings.paused, settings.pause_reason, settings.updated_at = paused, reason, now
     if not paused:
         settings.failures = 0
@@ -125,23 +136,20 @@ class DueDrop:
         return drop_key(self.guild_id, self.day)
 
 
-async def due_drops(
-    session: AsyncSession, now: datetime, owns: Callable[[int], bool] = lambda _g: True
+def due_drops(
+    session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g: True
 ) -> list[DueDrop]:
     """Guilds whose drop for their current local day is due and not yet claimed.
 
-    Plain rows, cached zones and times, and a pause every thousand guilds keep the event
-    loop responsive with thousands of guilds.
+    Plain rows and cached zones and times keep this fast with thousands of guilds.
     """
-    rows = await session.execute(
+    rows = session.execute(
         select(GuildSettings.guild_id, GuildSettings.post_time, GuildSettings.timezone).where(
             GuildSettings.paused.is_(False)
         )
     )
     due = []
-    for n, (guild_id, post_time, zone) in enumerate(rows):
-        if n % 1000 == 999:
-            await asyncio.sleep(0)
+    for guild_id, post_time, zone in rows:
         if not owns(guild_id):
             continue
         tz = parse_timezone(zone)
@@ -149,16 +157,16 @@ async def due_drops(
         moment = local_moment(day, _time(post_time), tz)
         if now >= moment:
             due.append(DueDrop(guild_id, day, moment))
-    done = await deliveries.existing(session, (d.key for d in due))
+    done = deliveries.existing(session, (d.key for d in due))
     return [d for d in due if d.key not in done]
 
 
-async def missed_drops(
-    session: AsyncSession, now: datetime, owns: Callable[[int], bool] = lambda _g: True
+def missed_drops(
+    session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g: True
 ) -> list[DueDrop]:
     """Yesterday's drops (local) that never went out, e.g. during downtime: too stale to
     post now, so the tick records them as skipped and logs them."""
-    rows = await session.execute(
+    rows = session.execute(
         select(
             GuildSettings.guild_id,
             GuildSettings.post_time,
@@ -175,7 +183,7 @@ async def missed_drops(
         moment = local_moment(day, _time(post_time), tz)
         if updated_at < moment:  # set up before it was due
             missed.append(DueDrop(guild_id, day, moment))
-    done = await deliveries.existing(session, (d.key for d in missed))
+    done = deliveries.existing(session, (d.key for d in missed))
     return [d for d in missed if d.key not in done]
 
 
@@ -184,17 +192,17 @@ def _time(text: str) -> time:
     return parse_time(text)
 
 
-async def failed_drops(
-    session: AsyncSession, now: datetime, owns: Callable[[int], bool] = lambda _g: True
+def failed_drops(
+    session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g: True
 ) -> list[DailyDrop]:
     """Drops to try again (same local day, guild not paused): those that failed, and those
     left pending by a process that died between claiming and posting."""
-    stuck = DailyDrop.status == "pending"
-    rows = await session.execute(
+    stuck = DailyDrop.status == DropStatus.PENDING
+    rows = session.execute(
         select(DailyDrop, GuildSettings)
         .join(GuildSettings)
         .where(
-            (DailyDrop.status == "failed") | (stuck & (DailyDrop.due_at < now - LEASE)),
+            (DailyDrop.status == DropStatus.FAILED) | (stuck & (DailyDrop.due_at < now - LEASE)),
             GuildSettings.paused.is_(False),
         )
     )
@@ -217,8 +225,8 @@ def _current_cycle(used: Sequence[str], eligible: set[str]) -> set[str]:
     return cycle
 
 
-async def choose_question(
-    session: AsyncSession,
+def choose_question(
+    session: Session,
     content: ContentStore,
     settings: GuildSettings,
     now: datetime,
@@ -229,7 +237,7 @@ async def choose_question(
     if not eligible:
         raise NotFound("No questions in the chosen domains.")
     used = list(
-        await session.scalars(
+        session.scalars(
             select(DailyDrop.question_id)
             .where(DailyDrop.guild_id == settings.guild_id)
             .order_by(DailyDrop.local_date, DailyDrop.id)
@@ -241,7 +249,7 @@ async def choose_question(
     domain = rng.choices(open_domains, weights=[weights[d] for d in open_domains])[0]
     pool = sorted(q for q in content.by_domain[domain] if q in remaining)
     missed = list(
-        await session.scalars(
+        session.scalars(
             select(Answer.question_id)
             .where(
                 Answer.guild_id == settings.guild_id,
@@ -257,26 +265,26 @@ async def choose_question(
     return missed[0] if missed else rng.choice(pool)
 
 
-async def create_drop(
-    session: AsyncSession, content: ContentStore, due: DueDrop, now: datetime, rng: random.Random
+def create_drop(
+    session: Session, content: ContentStore, due: DueDrop, now: datetime, rng: random.Random
 ) -> DailyDrop | None:
     """Claim the day's delivery and create its drop; None when another process has it."""
-    if not await deliveries.claim(session, due.key, "daily", now):
+    if not deliveries.claim(session, due.key, DeliveryKind.DAILY, now):
         return None
-    existing = await session.scalar(
+    existing = session.scalar(
         select(DailyDrop.id).where(
             DailyDrop.guild_id == due.guild_id, DailyDrop.local_date == due.day
         )
     )
     if existing is not None:
         return None  # a stale claim taken over: the drop exists, the retry path posts it
-    settings = await get_settings(session, due.guild_id)
+    settings = get_settings(session, due.guild_id)
     drop = DailyDrop(
         guild_id=due.guild_id,
         local_date=due.day,
-        status="pending",
+        status=DropStatus.PENDING,
         attempts=0,
-        question_id=await choose_question(session, content, settings, now, rng),
+        question_id=choose_question(session, content, settings, now, rng),
         channel_id=settings.channel_id,
         due_at=due.due_at,
         reveal_at=now + timedelta(hours=settings.reveal_after_hours),
@@ -284,33 +292,101 @@ async def create_drop(
         shown_answers=0,
     )
     session.add(drop)
-    await session.flush()
+    session.flush()
     return drop
 
 
-async def posted(session: AsyncSession, drop_id: int, message_id: int, now: datetime) -> None:
-    drop = await session.get(DailyDrop, drop_id)
+@dataclass(frozen=True)
+class DueWork:
+    """What a daily tick has to do."""
+
+    due: list[DueDrop]
+    missed: list[DueDrop]
+    retries: list[DailyDrop]
+    reveals: list[int]
+
+
+def due_work(
+    session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g: True
+) -> DueWork:
+    from bot.services.drop_answers import due_reveals
+
+    return DueWork(
+        due_drops(session, now, owns),
+        missed_drops(session, now, owns),
+        failed_drops(session, now, owns),
+        due_reveals(session, now, owns),
+    )
+
+
+def skip(session: Session, item: DueDrop, now: datetime) -> bool:
+    """Record a drop that is too stale to post as skipped (once); False if already handled."""
+    return deliveries.claim_and_finish(
+        session, item.key, DeliveryKind.DAILY, now, DeliveryStatus.SKIPPED
+    )
+
+
+def drop_and_settings(session: Session, drop_id: int) -> tuple[DailyDrop, GuildSettings]:
+    drop = session.get(DailyDrop, drop_id)
+    if drop is None:
+        raise NotFound("That drop no longer exists.")
+    return drop, get_settings(session, drop.guild_id)
+
+
+# -- the weekly summary -------------------------------------------------------------------------
+def summary_week(settings: GuildSettings, now: datetime) -> str | None:
+    """The week whose summary is due in this guild now: the one that just ended, from the
+    guild's post time on the first day of its new week until the end of that day."""
+    day = local_day(settings, now)
+    if day.weekday() != 0 or now < post_moment(settings, day):
+        return None
+    return iso_week(day - timedelta(days=1))
+
+
+def due_summaries(
+    session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g: True
+) -> list[tuple[int, str]]:
+    """(guild, week) of the weekly summaries due now and not yet claimed."""
+    rows = session.execute(select(GuildSettings).where(GuildSettings.paused.is_(False)))
+    found = []
+    for (settings,) in rows:
+        if owns(settings.guild_id) and (week := summary_week(settings, now)) is not None:
+            found.append((settings.guild_id, week))
+    done = deliveries.existing(session, (f"summary:{g}:{w}" for g, w in found))
+    return [(g, w) for g, w in found if f"summary:{g}:{w}" not in done]
+
+
+def claim_summary(
+    session: Session, guild_id: int, week: str, now: datetime
+) -> tuple[int, WeeklySummary] | None:
+    """Claim a guild's summary of `week`; its channel and content, or None if taken."""
+    if not deliveries.claim(session, f"summary:{guild_id}:{week}", DeliveryKind.SUMMARY, now):
+        return None
+    settings = get_settings(session, guild_id)
+    return settings.channel_id, weekly_summary(session, guild_id=guild_id, week=week)
+
+
+def posted(session: Session, drop_id: int, message_id: int, now: datetime) -> None:
+    drop = session.get(DailyDrop, drop_id)
     assert drop is not None
-    drop.status, drop.message_id, drop.posted_at = "open", message_id, now
+    drop.status, drop.message_id, drop.posted_at = DropStatus.OPEN, message_id, now
     drop.attempts += 1
-    settings = await get_settings(session, drop.guild_id)
+    settings = get_settings(session, drop.guild_id)
     drop.reveal_at = now + timedelta(hours=settings.reveal_after_hours)
     settings.failures = 0
-    await deliveries.finish(session, drop_key(drop.guild_id, drop.local_date), "sent", now)
+    deliveries.finish(session, drop_key(drop.guild_id, drop.local_date), DeliveryStatus.SENT, now)
 
 
-async def post_failed(
-    session: AsyncSession, drop_id: int, error: str, now: datetime
-) -> GuildSettings | None:
+def post_failed(session: Session, drop_id: int, error: str, now: datetime) -> GuildSettings | None:
     """Record a failed post; returns the settings when the guild's drops were just paused."""
-    drop = await session.get(DailyDrop, drop_id)
+    drop = session.get(DailyDrop, drop_id)
     assert drop is not None
-    drop.status, drop.last_error = "failed", error
+    drop.status, drop.last_error = DropStatus.FAILED, error
     drop.attempts += 1
-    settings = await get_settings(session, drop.guild_id)
+    settings = get_settings(session, drop.guild_id)
     settings.failures += 1
-    await deliveries.finish(
-        session, drop_key(drop.guild_id, drop.local_date), "failed", now, detail=error
+    deliveries.finish(
+        session, drop_key(drop.guild_id, drop.local_date), DeliveryStatus.FAILED, now, detail=error
     )
     if settings.failures >= MAX_FAILURES and not settings.paused:
         settings.paused = True
@@ -322,18 +398,16 @@ async def post_failed(
     return None
 
 
-async def claim_retry(session: AsyncSession, drop: DailyDrop, now: datetime) -> bool:
+def claim_retry(session: Session, drop: DailyDrop, now: datetime) -> bool:
     """Claim a failed drop again, or take over one whose claim went stale."""
     key = drop_key(drop.guild_id, drop.local_date)
-    return await deliveries.retry(session, key, now) or await deliveries.claim(
-        session, key, "daily", now
-    )
+    return deliveries.retry(session, key, now) or deliveries.claim(session, key, "daily", now)
 
 
-async def open_drop(session: AsyncSession, guild_id: int) -> DailyDrop | None:
-    return await session.scalar(
+def open_drop(session: Session, guild_id: int) -> DailyDrop | None:
+    return session.scalar(
         select(DailyDrop)
-        .where(DailyDrop.guild_id == guild_id, DailyDrop.status == "open")
+        .where(DailyDrop.guild_id == guild_id, DailyDrop.status == DropStatus.OPEN)
         .order_by(DailyDrop.local_date.desc())
         .limit(1)
     )

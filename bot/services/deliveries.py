@@ -15,81 +15,109 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from bot.db import fetch_tuples
+from bot.enums import DeliveryStatus
 from bot.models import Delivery
-from bot.prepared import dialect_insert
+from bot.services.sql import dialect_insert, dialect_of
 
 LEASE = timedelta(minutes=10)
 PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
-async def claim(
-    session: AsyncSession, key: str, kind: str, now: datetime, owner: str = PROCESS_ID
-) -> bool:
+def claim(session: Session, key: str, kind: str, now: datetime, owner: str = PROCESS_ID) -> bool:
     """Claim `key` for this process; False when it is already claimed or done.
 
     A claim older than LEASE that never finished (its process died) is taken over.
     """
     stmt = (
-        dialect_insert(session.get_bind().dialect.name, Delivery)
-        .values(key=key, kind=kind, status="claimed", claimed_by=owner, claimed_at=now, attempts=1)
+        dialect_insert(dialect_of(session), Delivery)
+        .values(
+            key=key,
+            kind=kind,
+            status=DeliveryStatus.CLAIMED,
+            claimed_by=owner,
+            claimed_at=now,
+            attempts=1,
+        )
         .on_conflict_do_nothing()
     )
-    result: Any = await session.execute(stmt)
+    result: Any = session.execute(stmt)
     if result.rowcount:
         return True
-    stale: Any = await session.execute(
+    stale: Any = session.execute(
         update(Delivery)
-        .where(Delivery.key == key, Delivery.status == "claimed", Delivery.claimed_at < now - LEASE)
+        .where(
+            Delivery.key == key,
+            Delivery.status == DeliveryStatus.CLAIMED,
+            Delivery.claimed_at < now - LEASE,
+        )
         .values(claimed_by=owner, claimed_at=now, attempts=Delivery.attempts + 1)
     )
     return bool(stale.rowcount)
 
 
-async def retry(session: AsyncSession, key: str, now: datetime, owner: str = PROCESS_ID) -> bool:
+def retry(session: Session, key: str, now: datetime, owner: str = PROCESS_ID) -> bool:
     """Claim a delivery that failed earlier, to try it again."""
-    result: Any = await session.execute(
+    result: Any = session.execute(
         update(Delivery)
-        .where(Delivery.key == key, Delivery.status == "failed")
-        .values(status="claimed", claimed_by=owner, claimed_at=now, attempts=Delivery.attempts + 1)
+        .where(Delivery.key == key, Delivery.status == DeliveryStatus.FAILED)
+        .values(
+            status=DeliveryStatus.CLAIMED,
+            claimed_by=owner,
+            claimed_at=now,
+            attempts=Delivery.attempts + 1,
+        )
     )
     return bool(result.rowcount)
 
 
-async def finish(
-    session: AsyncSession, key: str, status: str, now: datetime, detail: str | None = None
+def finish(
+    session: Session, key: str, status: str, now: datetime, detail: str | None = None
 ) -> None:
     """Mark a claimed delivery sent, failed or skipped."""
-    await session.execute(
+    session.execute(
         update(Delivery)
         .where(Delivery.key == key)
         .values(status=status, finished_at=now, detail=detail)
     )
 
 
-async def record_send(
-    session: AsyncSession, key: str, now: datetime, *, ok: bool, detail: str | None
-) -> None:
+def record_send(session: Session, key: str, now: datetime, *, ok: bool, detail: str | None) -> None:
     """Finish a claimed delivery with how its send went: sent, or failed with the reason."""
-    await finish(session, key, "sent" if ok else "failed", now, detail=None if ok else detail)
+    finish(
+        session,
+        key,
+        DeliveryStatus.SENT if ok else DeliveryStatus.FAILED,
+        now,
+        detail=None if ok else detail,
+    )
 
 
-async def release(session: AsyncSession, key: str) -> None:
+def claim_and_finish(
+    session: Session, key: str, kind: str, now: datetime, status: str, detail: str | None = None
+) -> bool:
+    """Claim `key` and finish it at once (a send recorded as skipped); False if taken."""
+    if not claim(session, key, kind, now):
+        return False
+    finish(session, key, status, now, detail=detail or "missed during downtime")
+    return True
+
+
+def release(session: Session, key: str) -> None:
     """Give a claim back, so that a later tick tries the delivery again."""
-    await session.execute(delete(Delivery).where(Delivery.key == key))
+    session.execute(delete(Delivery).where(Delivery.key == key))
 
 
-async def existing(session: AsyncSession, keys: Iterable[str]) -> set[str]:
+def existing(session: Session, keys: Iterable[str]) -> set[str]:
     """Which of `keys` already have a delivery row (any status), in bulk."""
     found: set[str] = set()
     keys = list(keys)
     for i in range(0, len(keys), 2000):
         query = select(Delivery.key).where(Delivery.key.in_(keys[i : i + 2000]))
-        found.update(key for (key,) in await fetch_tuples(session, query))
+        found.update(session.scalars(query))
     return found
 
 
-async def get(session: AsyncSession, key: str) -> Delivery | None:
-    return await session.get(Delivery, key)
+def get(session: Session, key: str) -> Delivery | None:
+    return session.get(Delivery, key)

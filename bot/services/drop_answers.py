@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot.content import ContentStore
+from bot.enums import AnswerSource, DeliveryKind, DeliveryStatus, DropStatus
 from bot.models import DailyAnswer, DailyDrop, Streak
 from bot.services import deliveries
 from bot.services.answers import Recorded, normalise_choice, record_answer
@@ -36,8 +37,8 @@ class DropClosed(ServiceError):
 
 
 # -- answering --------------------------------------------------------------------------------
-async def answer(
-    session: AsyncSession,
+def answer(
+    session: Session,
     content: ContentStore,
     *,
     drop_id: int,
@@ -46,24 +47,24 @@ async def answer(
     now: datetime,
 ) -> Recorded:
     """One private answer per member per drop; refused after the reveal."""
-    drop = await session.get(DailyDrop, drop_id)
+    drop = session.get(DailyDrop, drop_id)
     if drop is None:
         raise NotFound("That drop no longer exists.")
-    previous = await session.get(DailyAnswer, (drop_id, user_id))
+    previous = session.get(DailyAnswer, (drop_id, user_id))
     if previous is not None:
         raise AlreadyAnswered(previous.choice)
-    if drop.status != "open" or now >= drop.reveal_at:
+    if drop.status != DropStatus.OPEN or now >= drop.reveal_at:
         raise DropClosed()
     question = content.questions[drop.question_id]
     choice = normalise_choice(question, choice)
-    rec = await record_answer(
+    rec = record_answer(
         session,
         content,
         user_id=user_id,
         guild_id=drop.guild_id,
         question_id=drop.question_id,
         choice=choice,
-        source="daily",
+        source=AnswerSource.DAILY,
         now=now,
     )
     session.add(
@@ -72,25 +73,23 @@ async def answer(
         )
     )
     drop.answers += 1
-    await _update_streak(session, drop, user_id, rec.correct)
+    _update_streak(session, drop, user_id, rec.correct)
     return rec
 
 
-async def _update_streak(
-    session: AsyncSession, drop: DailyDrop, user_id: int, correct: bool
-) -> None:
-    streak = await session.get(Streak, (drop.guild_id, user_id))
+def _update_streak(session: Session, drop: DailyDrop, user_id: int, correct: bool) -> None:
+    streak = session.get(Streak, (drop.guild_id, user_id))
     if streak is None:
         streak = Streak(guild_id=drop.guild_id, user_id=user_id, current=0, best=0)
         session.add(streak)
     if not correct:
         streak.current = 0
     else:
-        previous_day = await session.scalar(
+        previous_day = session.scalar(
             select(func.max(DailyDrop.local_date)).where(
                 DailyDrop.guild_id == drop.guild_id,
                 DailyDrop.local_date < drop.local_date,
-                DailyDrop.status.in_(("open", "revealed")),
+                DailyDrop.status.in_((DropStatus.OPEN, DropStatus.REVEALED)),
             )
         )
         continues = previous_day is not None and streak.last_drop_date == previous_day
@@ -113,23 +112,23 @@ class RevealStats:
         return 100 * self.correct / self.answered if self.answered else 0.0
 
 
-async def due_reveals(
-    session: AsyncSession, now: datetime, owns: Callable[[int], bool] = lambda _g: True
+def due_reveals(
+    session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g: True
 ) -> list[int]:
-    rows = await session.execute(
+    rows = session.execute(
         select(DailyDrop.id, DailyDrop.guild_id).where(
-            DailyDrop.status == "open", DailyDrop.reveal_at <= now
+            DailyDrop.status == DropStatus.OPEN, DailyDrop.reveal_at <= now
         )
     )
     return [drop_id for drop_id, guild_id in rows if owns(guild_id)]
 
 
-async def reveal_stats(session: AsyncSession, drop_id: int) -> RevealStats:
-    drop = await session.get(DailyDrop, drop_id)
+def reveal_stats(session: Session, drop_id: int) -> RevealStats:
+    drop = session.get(DailyDrop, drop_id)
     if drop is None:
         raise NotFound("That drop no longer exists.")
     rows = list(
-        await session.execute(
+        session.execute(
             select(DailyAnswer.user_id, DailyAnswer.choice, DailyAnswer.correct)
             .where(DailyAnswer.drop_id == drop_id)
             .order_by(DailyAnswer.answered_at, DailyAnswer.user_id)
@@ -143,35 +142,49 @@ async def reveal_stats(session: AsyncSession, drop_id: int) -> RevealStats:
     return RevealStats(drop, counts, len(rows), len(right), right[:3])
 
 
-async def claim_reveal(session: AsyncSession, drop_id: int, now: datetime) -> bool:
-    return await deliveries.claim(session, f"reveal:{drop_id}", "reveal", now)
+def claim_reveal(session: Session, drop_id: int, now: datetime) -> RevealStats | None:
+    """Claim the drop's reveal (once); what it shows, or None when it is taken."""
+    if not deliveries.claim(session, f"reveal:{drop_id}", DeliveryKind.REVEAL, now):
+        return None
+    return reveal_stats(session, drop_id)
 
 
-async def revealed(
-    session: AsyncSession,
+def revealed(
+    session: Session,
     drop_id: int,
     now: datetime,
     thread_id: int | None = None,
     error: str | None = None,
 ) -> None:
-    drop = await session.get(DailyDrop, drop_id)
+    drop = session.get(DailyDrop, drop_id)
     assert drop is not None
-    drop.status, drop.revealed_at, drop.thread_id = "revealed", now, thread_id
+    drop.status, drop.revealed_at, drop.thread_id = DropStatus.REVEALED, now, thread_id
     drop.last_error = error
-    await deliveries.finish(
-        session, f"reveal:{drop_id}", "failed" if error else "sent", now, detail=error
+    deliveries.finish(
+        session,
+        f"reveal:{drop_id}",
+        DeliveryStatus.FAILED if error else DeliveryStatus.SENT,
+        now,
+        detail=error,
     )
 
 
-async def counters_to_refresh(
-    session: AsyncSession,
+def counters_to_refresh(
+    session: Session,
     owns: Callable[[int], bool] = lambda _g: True,
 ) -> list[DailyDrop]:
-    rows = await session.scalars(
+    rows = session.scalars(
         select(DailyDrop).where(
-            DailyDrop.status == "open",
+            DailyDrop.status == DropStatus.OPEN,
             DailyDrop.answers != DailyDrop.shown_answers,
             DailyDrop.message_id.is_not(None),
         )
     )
     return [d for d in rows if owns(d.guild_id)]
+
+
+def counter_shown(session: Session, drop_id: int, answers: int) -> None:
+    """The drop message now shows `answers`."""
+    drop = session.get(DailyDrop, drop_id)
+    if drop is not None:
+        drop.shown_answers = answers

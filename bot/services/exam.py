@@ -6,16 +6,16 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot.content import ContentStore, Question
-from bot.models import PracticeSession, SessionItem
-from bot.prepared import Runner
+from bot.enums import AnswerSource, SessionKind, SessionStatus
+from bot.services import practice_store
 from bot.services.answers import normalise_choice, record_answer, seen_and_missed
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.practice_store import ItemRow, SessionRow
 from bot.services.quiz import NotYours as _NotYours
-from bot.services.quiz import SessionOver, Step, _abandon_active, _create, item_at, load
+from bot.services.quiz import SessionOver, Step
 from bot.services.selection import allocate, pick
 
 LENGTHS = {"full": (50, 120), "half": (25, 60)}  # questions, minutes
@@ -29,13 +29,13 @@ class NotYours(_NotYours):
 
 @dataclass(frozen=True)
 class Result:
-    session: PracticeSession
+    session: SessionRow
     score: int
     total: int
     passed: bool
     pass_mark: int
     by_bucket: dict[str, tuple[int, int]]  # domain id -> (correct, total)
-    wrong: list[tuple[SessionItem, Question]]
+    wrong: list[tuple[ItemRow, Question]]
 
     @property
     def percent(self) -> float:
@@ -59,8 +59,8 @@ def select_exam(
     return pick(pools, counts, seen | missed, set(), rng)
 
 
-async def start_exam(
-    session: AsyncSession,
+def start_exam(
+    session: Session,
     content: ContentStore,
     *,
     user_id: int,
@@ -69,43 +69,41 @@ async def start_exam(
     scheme: str = "official",
     now: datetime,
     rng: random.Random | None = None,
-) -> Step:
+) -> tuple[Step, int]:
+    """Start a mock exam; returns its first page and how many running exams were closed."""
     if length not in LENGTHS:
         raise InvalidInput("Length is 'full' (50 questions) or 'half' (25).")
     size, minutes = LENGTHS[length]
-    db = await Runner.of(session)
-    await _abandon_active(db, user_id, ("exam",), now)
-    seen, missed = await seen_and_missed(db, user_id)
+    closed = practice_store.abandon_active(session, user_id, (SessionKind.EXAM,), now)
+    seen, missed = seen_and_missed(session, user_id)
     ids = select_exam(content, scheme, size, seen, missed, rng or random.Random())
-    practice = await _create(
-        db,
+    practice = practice_store.create(
+        session,
         user_id=user_id,
         guild_id=guild_id,
-        kind="exam",
+        kind=SessionKind.EXAM,
         scope=scheme,
         question_ids=ids,
         now=now,
         deadline=now + timedelta(minutes=minutes),
     )
-    item = await item_at(session, practice.id, 0)
-    return Step(practice, item, content.questions[item.question_id])
+    item = practice_store.item(session, practice.id, 0)
+    return Step(practice, item, content.questions[item.question_id]), closed
 
 
-async def _active_owned(
-    session: AsyncSession, session_id: int, user_id: int, now: datetime
-) -> PracticeSession:
-    practice = await load(session, session_id, lock=True)
-    if practice.user_id != user_id:
+def _active_owned(session: Session, session_id: int, user_id: int, now: datetime) -> SessionRow:
+    practice = practice_store.get(session, session_id, lock=True)
+    if practice.user_id != user_id or practice.kind != SessionKind.EXAM:
         raise NotYours()
-    if practice.status != "active":
+    if practice.status != SessionStatus.ACTIVE:
         raise SessionOver("exam")
     if practice.deadline_at is not None and now >= practice.deadline_at:
         raise SessionOver("exam")
     return practice
 
 
-async def goto(
-    session: AsyncSession,
+def goto(
+    session: Session,
     content: ContentStore,
     *,
     session_id: int,
@@ -113,17 +111,18 @@ async def goto(
     position: int,
     now: datetime,
 ) -> Step:
-    practice = await _active_owned(session, session_id, user_id, now)
-    position = max(0, min(position, practice.size - 1))
-    practice.position = position
-    item = await item_at(session, session_id, position)
+    practice = _active_owned(session, session_id, user_id, now)
+    practice.position = max(0, min(position, practice.size - 1))
+    practice_store.update_session(session, practice, "position")
+    item = practice_store.item(session, session_id, practice.position)
     if item.shown_at is None:
         item.shown_at = now
+        practice_store.update_item(session, item, "shown_at")
     return Step(practice, item, content.questions[item.question_id])
 
 
-async def pick_answer(
-    session: AsyncSession,
+def pick_answer(
+    session: Session,
     content: ContentStore,
     *,
     session_id: int,
@@ -133,8 +132,8 @@ async def pick_answer(
     now: datetime,
 ) -> Step:
     """Set (or change) the pick for a question; nothing is revealed."""
-    practice = await _active_owned(session, session_id, user_id, now)
-    item = await item_at(session, session_id, position)
+    practice = _active_owned(session, session_id, user_id, now)
+    item = practice_store.item(session, session_id, position)
     question = content.questions[item.question_id]
     if question.multiple and len(choice) == 1 and item.choice:
         # toggling one letter of a multiple-select pick
@@ -143,12 +142,14 @@ async def pick_answer(
     else:
         item.choice = normalise_choice(question, choice)
     item.answered_at = now
+    practice_store.update_item(session, item, "choice", "answered_at")
     practice.position = position
+    practice_store.update_session(session, practice, "position")
     return Step(practice, item, question)
 
 
-async def toggle_mark(
-    session: AsyncSession,
+def toggle_mark(
+    session: Session,
     content: ContentStore,
     *,
     session_id: int,
@@ -156,82 +157,81 @@ async def toggle_mark(
     position: int,
     now: datetime,
 ) -> Step:
-    practice = await _active_owned(session, session_id, user_id, now)
-    item = await item_at(session, session_id, position)
+    practice = _active_owned(session, session_id, user_id, now)
+    item = practice_store.item(session, session_id, position)
     item.marked = not item.marked
+    practice_store.update_item(session, item, "marked")
     return Step(practice, item, content.questions[item.question_id])
 
 
-async def _items(session: AsyncSession, session_id: int) -> list[SessionItem]:
-    return list(
-        await session.scalars(
-            select(SessionItem)
-            .where(SessionItem.session_id == session_id)
-            .order_by(SessionItem.position)
-        )
-    )
-
-
-async def progress(session: AsyncSession, session_id: int) -> tuple[int, int, list[int]]:
+def progress(session: Session, session_id: int) -> tuple[int, int, list[int]]:
     """(answered, total, marked positions) of an exam."""
-    items = await _items(session, session_id)
+    items = practice_store.items(session, session_id)
     answered = sum(1 for i in items if i.choice)
     return answered, len(items), [i.position for i in items if i.marked]
 
 
-async def submission(
-    session: AsyncSession, *, session_id: int, user_id: int, now: datetime
+def submission(
+    session: Session, *, session_id: int, user_id: int, now: datetime
 ) -> tuple[int, int, int, list[int]]:
     """What the Submit confirmation shows: (current position, answered, total, marked)."""
-    practice = await _active_owned(session, session_id, user_id, now)
-    answered, total, marked = await progress(session, session_id)
+    practice = _active_owned(session, session_id, user_id, now)
+    answered, total, marked = progress(session, session_id)
     return practice.position, answered, total, marked
 
 
-async def grade(
-    session: AsyncSession,
+def grade(
+    session: Session,
     content: ContentStore,
     *,
     session_id: int,
     now: datetime,
     user_id: int | None = None,
     expired: bool = False,
+    delivered: bool = False,
 ) -> Result:
-    """Grade the exam once: every pick becomes a recorded answer in this transaction."""
-    practice = await load(session, session_id, lock=True)
-    if user_id is not None and practice.user_id != user_id:
+    """Grade the exam once: every pick becomes a recorded answer in this transaction.
+
+    `delivered`: the result is being shown to the member now (not only by DM later).
+    """
+    practice = practice_store.get(session, session_id, lock=True)
+    if practice.kind != SessionKind.EXAM or (user_id is not None and practice.user_id != user_id):
         raise NotYours()
-    if practice.status == "active":
-        items = await _items(session, session_id)
+    if practice.status == SessionStatus.ACTIVE:
         correct = 0
-        for item in items:
+        for item in practice_store.items(session, session_id):
             if item.choice:
-                rec = await record_answer(
+                rec = record_answer(
                     session,
                     content,
                     user_id=practice.user_id,
                     guild_id=practice.guild_id,
                     question_id=item.question_id,
                     choice=item.choice,
-                    source="exam",
+                    source=AnswerSource.EXAM,
                     now=now,
                     session_id=practice.id,
                 )
                 item.correct = rec.correct
             else:
                 item.correct = False
+            practice_store.update_item(session, item, "correct")
             correct += int(bool(item.correct))
         practice.correct = correct
-        practice.status = "expired" if expired else "finished"
+        practice.status = SessionStatus.EXPIRED if expired else SessionStatus.FINISHED
         practice.finished_at = now
-    return await result(session, content, session_id)
+        practice_store.update_session(session, practice, "correct", "status", "finished_at")
+    if delivered and not practice.result_delivered:
+        practice.result_delivered = True
+        practice_store.update_session(session, practice, "result_delivered")
+    return result(session, content, session_id)
 
 
-async def result(session: AsyncSession, content: ContentStore, session_id: int) -> Result:
-    practice = await load(session, session_id)
-    if practice.kind != "exam" or practice.status == "active":
+def result(session: Session, content: ContentStore, session_id: int) -> Result:
+    practice = practice_store.get(session, session_id)
+    if practice.kind != SessionKind.EXAM or practice.status == SessionStatus.ACTIVE:
         raise NotFound("That exam has not been graded yet.")
-    items = await _items(session, session_id)
+    items = practice_store.items(session, session_id)
     by_domain: dict[str, tuple[int, int]] = {}
     wrong = []
     for item in items:
@@ -247,15 +247,11 @@ async def result(session: AsyncSession, content: ContentStore, session_id: int) 
     )
 
 
-async def expired_exams(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
-    rows = await session.scalars(
-        select(PracticeSession.id)
-        .where(
-            PracticeSession.kind == "exam",
-            PracticeSession.status == "active",
-            PracticeSession.deadline_at <= now,
-        )
-        .order_by(PracticeSession.deadline_at)
-        .limit(limit)
-    )
-    return list(rows)
+def mark_delivered(session: Session, session_id: int, delivered: bool) -> None:
+    """Record whether the member has seen the result (the DM after a timeout)."""
+    practice = practice_store.get(session, session_id)
+    practice.result_delivered = delivered
+    practice_store.update_session(session, practice, "result_delivered")
+
+
+expired_exams = practice_store.expired_exams

@@ -6,18 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot.content import ContentStore
 from bot.models import OptionPick, QuestionFlag, QuestionStat
-from bot.prepared import Runner
 from bot.services.answers import STATS_UPSERT
 
 MIN_ANSWERS_FOR_MISSED = 3
 
 
-async def flag(
-    session: AsyncSession,
+def flag(
+    session: Session,
     content: ContentStore,
     *,
     question_id: str,
@@ -28,7 +27,7 @@ async def flag(
     """Record a member's report; False when they had already flagged this question."""
     if question_id not in content.questions:
         return False
-    existing = await session.scalar(
+    existing = session.scalar(
         select(QuestionFlag.id).where(
             QuestionFlag.question_id == question_id, QuestionFlag.user_id == user_id
         )
@@ -38,10 +37,7 @@ async def flag(
     session.add(
         QuestionFlag(question_id=question_id, user_id=user_id, guild_id=guild_id, created_at=now)
     )
-    runner = await Runner.of(session)
-    await runner.run(
-        STATS_UPSERT, {"question_id": question_id, "answered": 0, "correct": 0, "flags": 1}
-    )
+    STATS_UPSERT.run(session, {"question_id": question_id, "answered": 0, "correct": 0, "flags": 1})
     return True
 
 
@@ -52,8 +48,8 @@ class FlagSummary:
     first: datetime
 
 
-async def open_flags(session: AsyncSession, limit: int = 20) -> list[FlagSummary]:
-    rows = await session.execute(
+def open_flags(session: Session, limit: int = 20) -> list[FlagSummary]:
+    rows = session.execute(
         select(QuestionFlag.question_id, func.count(), func.min(QuestionFlag.created_at))
         .where(QuestionFlag.resolved.is_(False))
         .group_by(QuestionFlag.question_id)
@@ -76,10 +72,10 @@ class ItemStat:
         return 100 * self.correct / self.answered if self.answered else 0.0
 
 
-async def hardest(session: AsyncSession, limit: int = 10) -> list[ItemStat]:
+def hardest(session: Session, limit: int = 10) -> list[ItemStat]:
     """Questions most often missed (with enough answers) or flagged, worst first."""
     rows = list(
-        await session.scalars(
+        session.scalars(
             select(QuestionStat)
             .where((QuestionStat.answered >= MIN_ANSWERS_FOR_MISSED) | (QuestionStat.flags > 0))
             .order_by(
@@ -92,7 +88,7 @@ async def hardest(session: AsyncSession, limit: int = 10) -> list[ItemStat]:
     )
     picks: dict[str, dict[str, int]] = {}
     if rows:
-        for qid, letter, n in await session.execute(
+        for qid, letter, n in session.execute(
             select(OptionPick.question_id, OptionPick.letter, OptionPick.picks).where(
                 OptionPick.question_id.in_([r.question_id for r in rows])
             )

@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Float, Integer, and_, bindparam, case, func, or_, select
+from sqlalchemy.orm import Session
 
 from bot.models import LeaderboardTotal, Streak
-from bot.prepared import Prepared, Runner
 from bot.services.errors import InvalidInput
 from bot.services.periods import ALL, iso_week, month, shift_week
 
@@ -70,20 +70,20 @@ def _in_board(*extra: Any) -> Any:
 
 
 _STREAK = and_(Streak.guild_id == T.guild_id, Streak.user_id == T.user_id)
-_TOP = Prepared(
+_TOP = (
     select(T.user_id, T.points, T.answered, T.correct, func.coalesce(Streak.current, 0))
     .outerjoin(Streak, _STREAK)
     .where(_in_board())
     .order_by(T.points.desc(), _ACCURACY.desc(), T.reached_at, T.user_id)
     .limit(bindparam("limit"))
 )
-_MINE = Prepared(
+_MINE = (
     select(T.points, T.answered, T.correct, T.reached_at, func.coalesce(Streak.current, 0))
     .outerjoin(Streak, _STREAK)
     .where(_in_board(T.user_id == bindparam("user")))
 )
 _POINTS, _ACC = bindparam("points", type_=Integer), bindparam("accuracy", type_=Float)
-_AHEAD = Prepared(
+_AHEAD = (
     select(func.count())
     .select_from(T)
     .where(
@@ -96,17 +96,15 @@ _AHEAD = Prepared(
         )
     )
 )
-_TWO_WEEKS = Prepared(
-    select(T.user_id, T.period, T.points).where(
-        T.guild_id == bindparam("guild"),
-        T.domain == "*",
-        or_(T.period == bindparam("week"), T.period == bindparam("before")),
-    )
+_TWO_WEEKS = select(T.user_id, T.period, T.points).where(
+    T.guild_id == bindparam("guild"),
+    T.domain == "*",
+    or_(T.period == bindparam("week"), T.period == bindparam("before")),
 )
 
 
-async def board(
-    db: Runner,
+def board(
+    session: Session,
     *,
     guild_id: int,
     key: str,
@@ -115,25 +113,25 @@ async def board(
     limit: int = 10,
 ) -> Board:
     where = {"guild": guild_id, "period": key, "domain": domain}
-    rows = await db.rows(_TOP, {**where, "limit": limit})
+    rows = session.execute(_TOP, {**where, "limit": limit})
     top = [Row(i + 1, *r) for i, r in enumerate(rows)]
     caller = None
     if caller_id is not None and caller_id not in {r.user_id for r in top}:
-        caller = await rank_of(db, guild_id=guild_id, key=key, domain=domain, user_id=caller_id)
+        caller = rank_of(session, guild_id=guild_id, key=key, domain=domain, user_id=caller_id)
     return Board(key, domain, top, caller)
 
 
-async def rank_of(db: Runner, *, guild_id: int, key: str, domain: str, user_id: int) -> Row | None:
+def rank_of(session: Session, *, guild_id: int, key: str, domain: str, user_id: int) -> Row | None:
     where = {"guild": guild_id, "period": key, "domain": domain}
-    found = await db.first(_MINE, {**where, "user": user_id})
+    found = session.execute(_MINE, {**where, "user": user_id}).first()
     if found is None:
         return None
     points, answered, correct, reached_at, current = found
     acc = correct / answered if answered >= MIN_FOR_ACCURACY else 0.0
-    ahead = await db.first(
+    ahead = session.execute(
         _AHEAD, {**where, "points": points, "accuracy": acc, "reached": reached_at}
-    )
-    return Row(int(ahead[0] if ahead else 0) + 1, user_id, points, answered, correct, current)
+    ).scalar()
+    return Row(int(ahead or 0) + 1, user_id, points, answered, correct, current)
 
 
 @dataclass(frozen=True)
@@ -143,12 +141,12 @@ class WeeklySummary:
     improver: tuple[int, int] | None  # user id, points gained over the week before
 
 
-async def weekly_summary(db: Runner, *, guild_id: int, week: str) -> WeeklySummary:
-    result = await board(db, guild_id=guild_id, key=week, limit=5)
+def weekly_summary(session: Session, *, guild_id: int, week: str) -> WeeklySummary:
+    result = board(session, guild_id=guild_id, key=week, limit=5)
     before = shift_week(week, -1)
     last: dict[int, int] = {}
     prior: dict[int, int] = {}
-    rows = await db.rows(_TWO_WEEKS, {"guild": guild_id, "week": week, "before": before})
+    rows = session.execute(_TWO_WEEKS, {"guild": guild_id, "week": week, "before": before})
     for user_id, period, points in rows:
         (last if period == week else prior)[user_id] = points
     gains = {u: p - prior.get(u, 0) for u, p in last.items() if u in prior}

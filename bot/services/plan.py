@@ -22,11 +22,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot.content import ContentStore, PlanWeek
+from bot.enums import Deliver, DeliveryStatus, EnrolmentStatus
 from bot.models import Delivery, Enrolment, ProgressTotal
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.members import get_or_create as get_or_create_member
 from bot.services.periods import iso_week
 from bot.services.timezones import (
     format_time,
@@ -39,8 +41,8 @@ from bot.services.timezones import (
 PLAN_WEEKS = 12
 MIN_WEEKS, MAX_WEEKS = 2, 52
 DEFAULT_REMINDER = "09:00"
-ACTIVE, PAUSED, FINISHED, STOPPED = "active", "paused", "finished", "stopped"
-DELIVER = ("dm", "channel")
+ACTIVE, PAUSED, FINISHED, STOPPED = tuple(EnrolmentStatus)
+DELIVER = tuple(Deliver)
 OUTCOMES = ("passed", "failed", "not_taken")
 NOT_ENROLLED = "You are not enrolled in the study plan. Join it with /plan start."
 
@@ -178,8 +180,8 @@ def _plan_keys(user_id: int) -> list[str]:
     return [*weekly, f"examdone:{user_id}"]
 
 
-async def enrol(
-    session: AsyncSession,
+def enrol(
+    session: Session,
     content: ContentStore,
     *,
     user_id: int,
@@ -206,12 +208,12 @@ async def enrol(
     weeks = _check_dates(start, exam_date, today, len(content.plan.weeks))
     day = start.weekday() if reminder_day is None else reminder_day
     _check_delivery(day, deliver, channel_id)
-    row = await session.get(Enrolment, user_id)
+    row = session.get(Enrolment, user_id)
     if row is None:
         row = Enrolment(user_id=user_id)
         session.add(row)
     else:  # a new plan: its weeks may be sent again
-        await session.execute(delete(Delivery).where(Delivery.key.in_(_plan_keys(user_id))))
+        session.execute(delete(Delivery).where(Delivery.key.in_(_plan_keys(user_id))))
     row.guild_id, row.channel_id, row.timezone = guild_id, channel_id, tz.key
     row.start_date, row.exam_date, row.weeks = start, exam_date, weeks
     row.reminder_time, row.reminder_day, row.deliver = format_time(at), day, deliver
@@ -220,8 +222,50 @@ async def enrol(
     return row
 
 
-async def _enrolment(session: AsyncSession, user_id: int, *statuses: str) -> Enrolment:
-    row = await session.get(Enrolment, user_id)
+@dataclass(frozen=True)
+class Joined:
+    enrolment: Enrolment
+    position: Position
+    first_kickoff: datetime
+
+
+def join(
+    session: Session,
+    content: ContentStore,
+    *,
+    user_id: int,
+    guild_id: int | None,
+    channel_id: int | None,
+    timezone: str,
+    start_date: date | None = None,
+    exam_date: date | None = None,
+    reminder_time: str | None = None,
+    reminder_day: int | None = None,
+    deliver: str = "dm",
+    now: datetime,
+) -> Joined:
+    """/plan start: enrol (see `enrol`) and say where the member stands and when the first
+    kickoff comes."""
+    row = enrol(
+        session,
+        content,
+        user_id=user_id,
+        guild_id=guild_id,
+        channel_id=channel_id,
+        timezone=timezone,
+        start_date=start_date,
+        exam_date=exam_date,
+        reminder_time=reminder_time,
+        reminder_day=reminder_day,
+        deliver=deliver,
+        now=now,
+    )
+    get_or_create_member(session, user_id, now)
+    return Joined(row, position(row, local_today(row, now), content), next_reminder(row, now))
+
+
+def _enrolment(session: Session, user_id: int, *statuses: str) -> Enrolment:
+    row = session.get(Enrolment, user_id)
     if row is None or row.status not in (statuses or (ACTIVE, PAUSED, FINISHED)):
         raise NotFound(NOT_ENROLLED)
     return row
@@ -236,28 +280,59 @@ class PlanStatus:
     next_reminder: datetime | None  # None while paused or once finished
 
 
-async def status(
-    session: AsyncSession, content: ContentStore, *, user_id: int, now: datetime
-) -> PlanStatus:
-    row = await _enrolment(session, user_id)
+def status(session: Session, content: ContentStore, *, user_id: int, now: datetime) -> PlanStatus:
+    row = _enrolment(session, user_id)
     today = local_today(row, now)
     pos = position(row, today, content)
-    practised = (await practice_counts(session, [user_id], iso_week(now))).get(user_id, 0)
+    practised = (practice_counts(session, [user_id], iso_week(now))).get(user_id, 0)
     upcoming = None if pos.paused or pos.finished else next_reminder(row, now)
     return PlanStatus(row, pos, today, practised, upcoming)
 
 
-async def pause(session: AsyncSession, *, user_id: int, now: datetime) -> Enrolment:
-    row = await _enrolment(session, user_id, ACTIVE, PAUSED)
+def last_failure(session: Session, user_id: int) -> str | None:
+    """The latest kickoff that could not be delivered, for /plan status."""
+    row = session.scalar(
+        select(Delivery)
+        .where(Delivery.key.like(f"remind:{user_id}:%"))
+        .order_by(Delivery.claimed_at.desc())
+        .limit(1)
+    )
+    if row is None or row.status != DeliveryStatus.FAILED:
+        return None
+    return (
+        f"Your last weekly kickoff could not be delivered ({row.detail}). Open your "
+        "DMs to this bot, or run `/plan start deliver:this channel` in a server."
+    )
+
+
+def status_and_failure(
+    session: Session, content: ContentStore, *, user_id: int, now: datetime
+) -> tuple[PlanStatus, str | None]:
+    return status(session, content, user_id=user_id, now=now), last_failure(session, user_id)
+
+
+def current_week(
+    session: Session, content: ContentStore, *, user_id: int, now: datetime
+) -> tuple[str, PlanWeek] | None:
+    """The member's position label and plan week, or None when not enrolled."""
+    try:
+        st = status(session, content, user_id=user_id, now=now)
+    except NotFound:
+        return None
+    return st.position.label, st.position.plan_week
+
+
+def pause(session: Session, *, user_id: int, now: datetime) -> Enrolment:
+    row = _enrolment(session, user_id, ACTIVE, PAUSED)
     if row.status == PAUSED:
         raise InvalidInput(f"Your plan is already paused (since {row.paused_on}); /plan resume.")
     row.status, row.paused_on = PAUSED, local_today(row, now)
     return row
 
 
-async def resume(session: AsyncSession, *, user_id: int, now: datetime) -> Enrolment:
+def resume(session: Session, *, user_id: int, now: datetime) -> Enrolment:
     """Continue where the member left off: start_date moves by the whole days paused."""
-    row = await _enrolment(session, user_id, ACTIVE, PAUSED)
+    row = _enrolment(session, user_id, ACTIVE, PAUSED)
     if row.status != PAUSED or row.paused_on is None:
         raise InvalidInput("Your plan is not paused.")
     paused_days = max(0, (local_today(row, now) - row.paused_on).days)
@@ -268,30 +343,32 @@ async def resume(session: AsyncSession, *, user_id: int, now: datetime) -> Enrol
     return row
 
 
-async def stop(session: AsyncSession, *, user_id: int, now: datetime) -> Enrolment:
-    row = await _enrolment(session, user_id)
+def resume_label(session: Session, content: ContentStore, *, user_id: int, now: datetime) -> str:
+    """Resume, and return where the member now stands."""
+    row = resume(session, user_id=user_id, now=now)
+    return position(row, local_today(row, now), content).label
+
+
+def stop(session: Session, *, user_id: int, now: datetime) -> Enrolment:
+    row = _enrolment(session, user_id)
     row.status = STOPPED
     return row
 
 
-async def record_outcome(
-    session: AsyncSession, *, user_id: int, outcome: str, now: datetime
-) -> Enrolment:
+def record_outcome(session: Session, *, user_id: int, outcome: str, now: datetime) -> Enrolment:
     """The answer to the exam follow-up; the plan is finished."""
     if outcome not in OUTCOMES:
         raise InvalidInput(f"The outcome is one of {', '.join(OUTCOMES)}.")
-    row = await _enrolment(session, user_id)
+    row = _enrolment(session, user_id)
     row.status, row.outcome = FINISHED, outcome
     return row
 
 
-async def practice_counts(
-    session: AsyncSession, user_ids: Iterable[int], week: str
-) -> dict[int, int]:
+def practice_counts(session: Session, user_ids: Iterable[int], week: str) -> dict[int, int]:
     """Answers per member in ISO week `week` (from the running totals), in bulk."""
     ids, found = list(user_ids), {}
     for i in range(0, len(ids), 500):
-        rows = await session.execute(
+        rows = session.execute(
             select(ProgressTotal.user_id, ProgressTotal.answered).where(
                 ProgressTotal.user_id.in_(ids[i : i + 500]),
                 ProgressTotal.period == week,

@@ -25,7 +25,6 @@ weekday, time), not per row. `due()` serves every kind from one read.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -43,11 +42,11 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from bot.content import ContentStore
-from bot.db import fetch_tuples
+from bot.enums import DeliveryStatus
 from bot.models import Delivery, Enrolment, Member
 from bot.services import deliveries
 from bot.services.periods import iso_week
@@ -57,10 +56,9 @@ from bot.services.timezones import Moments
 GRACE = timedelta(hours=24)
 WINDOW = timedelta(days=8)  # the latest weekly moment is at most 7 days old
 NUDGE_DAYS = 3
-STATUSES = ("claimed", "sent", "failed", "skipped")  # every Delivery status
+STATUSES = tuple(DeliveryStatus)  # every Delivery status
 KINDS = ("remind", "nudge", "report", "examdone")
 ShardFilter = Callable[[int | None], bool]  # gets the enrolment's guild id (None: from a DM)
-CHUNK = 20_000  # rows handled between yields to the event loop
 RANGE_READ_ABOVE = 20_000  # rows read: above, the recent keys are read by range
 
 
@@ -93,9 +91,22 @@ RECHECK = timedelta(hours=1)  # next_at for a row whose zone or time cannot be w
 Hit = tuple[datetime, int, str]  # a moment, the ordinal of its local date, that date's ISO week
 
 
-# (user_id, guild_id, channel_id, deliver, schedule, weeks, start, exam, created when recent,
-#  created as stored)
-Rows = list[Any]
+class Enrolled(NamedTuple):
+    """One enrolment as a tick reads it (the columns of `_read`'s query, in order)."""
+
+    user_id: int
+    guild_id: int | None
+    channel_id: int | None
+    deliver: str
+    schedule: str  # "zone|weekday|HH:MM": the key of the per-tick moment cache
+    weeks: int
+    start: Any  # the start date as stored (text on SQLite): parsed once per value
+    exam: Any  # the exam date as stored, or None
+    created: Any  # created_at when within WINDOW (parsed by `_read`), else None
+    created_raw: Any  # created_at as stored, for `settle`
+
+
+Rows = list[Enrolled]
 
 
 class _Tick:
@@ -106,10 +117,10 @@ class _Tick:
         self.now, self.rows, self.moments = now, rows, Moments(now)
         self.days = {
             raw: _day(raw).toordinal()
-            for raw in {r[6] for r in rows} | {r[7] for r in rows}
+            for raw in {r.start for r in rows} | {r.exam for r in rows}
             if raw is not None
         }
-        self.schedules = {r[4] for r in rows}
+        self.schedules = {r.schedule for r in rows}
         self.today_ordinal = now.date().toordinal()
         self._hits: dict[int, dict[str, Hit | None]] = {}
         self._next: dict[str, datetime] = {}
@@ -188,12 +199,12 @@ def _followups(tick: _Tick, rows: Rows) -> list[Due]:
     return found
 
 
-async def _read(session: AsyncSession, now: datetime, shard_filter: ShardFilter | None) -> _Tick:
+def _read(session: Session, now: datetime, shard_filter: ShardFilter | None) -> _Tick:
     """The one query: the active enrolments whose next_at has come or is unknown, with
     created_at parsed only when recent (else None) and as stored (for `settle`).
 
-    Plain tuples (`fetch_tuples`): SQLAlchemy's row handling would add about half again
-    to the time when every row is read.
+    Dates and times are read as stored (type_coerce) and parsed once per distinct value,
+    not once per row.
     """
     recent = Enrolment.created_at >= now - WINDOW
     created = type_coerce(case((recent, Enrolment.created_at), else_=null()), NullType)
@@ -204,16 +215,10 @@ async def _read(session: AsyncSession, now: datetime, shard_filter: ShardFilter 
         select(*columns).where(active, Enrolment.next_at.is_(None)),
         select(*columns).where(active, Enrolment.next_at <= now),
     )
-    fetched = await fetch_tuples(session, query)
-    rows: Rows = []
-    for start in range(0, len(fetched), CHUNK):  # rows are handled in Python: let the loop run
-        part = fetched[start : start + CHUNK]
-        rows += part if shard_filter is None else [r for r in part if shard_filter(r[1])]
-        await asyncio.sleep(0)
-    fresh = [r for r in rows if r[8] is not None]  # the few created within WINDOW
-    if fresh:
-        moments = {r[0]: _utc(r[8]) for r in fresh}
-        rows = [(*r[:8], moments[r[0]], r[9]) if r[8] is not None else r for r in rows]
+    rows = [Enrolled._make(row) for row in session.execute(query)]
+    if shard_filter is not None:
+        rows = [r for r in rows if shard_filter(r.guild_id)]
+    rows = [r._replace(created=_utc(r.created)) if r.created is not None else r for r in rows]
     return _Tick(now, rows)
 
 
@@ -223,13 +228,13 @@ def _utc(raw: Any) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-async def _opted_out(session: AsyncSession) -> dict[str, set[int]]:
+def _opted_out(session: Session) -> dict[str, set[int]]:
     """Members with nudges or reports off, or DMs closed: only those rows are read (without
     a Member row everything is on)."""
     found: dict[str, set[int]] = {"nudge": set(), "report": set(), "closed": set()}
     cols = (Member.user_id, Member.nudges_enabled, Member.reports_enabled, Member.dms_closed)
     where = (Member.nudges_enabled.is_(False), Member.reports_enabled.is_(False))
-    for uid, nudges, reports, closed in await session.execute(
+    for uid, nudges, reports, closed in session.execute(
         select(*cols).where(or_(*where, Member.dms_closed.is_(True)))
     ):
         for name, flag in (("nudge", not nudges), ("report", not reports), ("closed", closed)):
@@ -238,7 +243,7 @@ async def _opted_out(session: AsyncSession) -> dict[str, set[int]]:
     return found
 
 
-async def _recent(session: AsyncSession, now: datetime) -> dict[str, set[str]]:
+def _recent(session: Session, now: datetime) -> dict[str, set[str]]:
     """Plan keys claimed within WINDOW, by kind, in one range read of the status index.
 
     That holds every key of the latest weekly moment (claimed after it, and it is at most
@@ -248,25 +253,25 @@ async def _recent(session: AsyncSession, now: datetime) -> dict[str, set[str]]:
         Delivery.status.in_(STATUSES), Delivery.claimed_at >= now - WINDOW
     )
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
-    for (key,) in await fetch_tuples(session, query):
+    for key in session.scalars(query):
         kind = key.split(":", 1)[0]
         if kind in found:
             found[kind].add(key)
     return found
 
 
-async def _split(session: AsyncSession, found: list[Due], now: datetime) -> Dues:
+def _split(session: Session, found: list[Due], now: datetime) -> Dues:
     """Drop what already has a delivery row; split the rest into due and stale."""
-    done = await deliveries.existing(session, [d.key for d in found])
+    done = deliveries.existing(session, [d.key for d in found])
     fresh = [d for d in found if d.key not in done]
     stale = [d for d in fresh if now - d.due_at > GRACE]
     return Dues([d for d in fresh if now - d.due_at <= GRACE], stale)
 
 
-async def _behind(session: AsyncSession, content: ContentStore, tick: _Tick, dues: Dues) -> Dues:
+def _behind(session: Session, content: ContentStore, tick: _Tick, dues: Dues) -> Dues:
     """Keep the nudges of members below half of their week's target (this ISO week)."""
-    practised = await practice_counts(session, {d.user_id for d in dues.due}, iso_week(tick.now))
-    weeks = {r[0]: r[5] for r in tick.rows}
+    practised = practice_counts(session, {d.user_id for d in dues.due}, iso_week(tick.now))
+    weeks = {r.user_id: r.weeks for r in tick.rows}
 
     def behind(d: Due) -> bool:
         return 2 * practised.get(d.user_id, 0) < week_target(content, d.week, weeks[d.user_id])
@@ -274,17 +279,11 @@ async def _behind(session: AsyncSession, content: ContentStore, tick: _Tick, due
     return Dues([d for d in dues.due if behind(d)], dues.stale)
 
 
-async def _candidates(tick: _Tick, kind: str, done: set[str]) -> list[Due]:
-    """Scan the rows in chunks, yielding to the event loop in between."""
-    found: list[Due] = []
-    for i in range(0, len(tick.rows), CHUNK):
-        rows = tick.rows[i : i + CHUNK]
-        if kind in ("remind", "nudge"):
-            found += _weekly(tick, rows, kind, done, NUDGE_DAYS if kind == "nudge" else 0)
-        else:
-            found += _reports(tick, rows, done) if kind == "report" else _followups(tick, rows)
-        await asyncio.sleep(0)
-    return found
+def _candidates(tick: _Tick, kind: str, done: set[str]) -> list[Due]:
+    rows = tick.rows
+    if kind in ("remind", "nudge"):
+        return _weekly(tick, rows, kind, done, NUDGE_DAYS if kind == "nudge" else 0)
+    return _reports(tick, rows, done) if kind == "report" else _followups(tick, rows)
 
 
 CHANNEL_FALLBACK = ("remind", "examdone")
@@ -297,9 +296,9 @@ class Found(dict[str, Dues]):
     settled: list[tuple[int, Any, datetime]]
 
 
-def _next_at(tick: _Tick, row: Any) -> datetime:
+def _next_at(tick: _Tick, row: Enrolled) -> datetime:
     """The earliest moment after now at which anything of this enrolment can fall due."""
-    schedule, n, start, exam = row[4:8]
+    schedule, n, start, exam = row.schedule, row.weeks, row.start, row.exam
     weekly = tick.next_weekly(schedule)  # within 7 days: the exam follow-up only if sooner
     end = tick.days[exam] + 1 if exam is not None else tick.days[start] + 7 * n
     if end <= tick.today_ordinal + 8:
@@ -321,17 +320,17 @@ _SETTLE = (
 )
 
 
-async def settle(session: AsyncSession, settled: list[tuple[int, Any, datetime]]) -> None:
+def settle(session: Session, settled: list[tuple[int, Any, datetime]]) -> None:
     """Move each settled enrolment's next_at on (after the tick has sent what was due)."""
     if settled:
-        await session.execute(
+        session.execute(
             _SETTLE,
             [{"uid": uid, "created": _utc(raw), "next": when} for uid, raw, when in settled],
         )
 
 
-async def due(
-    session: AsyncSession,
+def due(
+    session: Session,
     content: ContentStore | None,
     now: datetime,
     *,
@@ -343,13 +342,13 @@ async def due(
     `shard_filter` gets the enrolment's guild id (None when enrolled from a DM). Nudges
     need `content` (the week's target).
     """
-    tick, members = await _read(session, now, shard_filter), await _opted_out(session)
+    tick, members = _read(session, now, shard_filter), _opted_out(session)
     closed, found = members["closed"], Found()
     kinds = tuple(kinds)
     # Many rows (a first tick): one range read of the recent keys beats a lookup per key
-    recent = await _recent(session, now) if len(tick.rows) > RANGE_READ_ABOVE else {}
+    recent = _recent(session, now) if len(tick.rows) > RANGE_READ_ABOVE else {}
     for kind in kinds:
-        cands = await _candidates(tick, kind, recent.get(kind, set()))
+        cands = _candidates(tick, kind, recent.get(kind, set()))
         off = members.get(kind, set())
         cands = [d for d in cands if d.user_id not in off]
         if closed:  # no DM attempts; kickoffs and follow-ups can still go to a channel
@@ -359,50 +358,15 @@ async def due(
                 if d.user_id not in closed
                 or (kind in CHANNEL_FALLBACK and d.channel_id is not None)
             ]
-        found[kind] = await _split(session, cands, now)
+        found[kind] = _split(session, cands, now)
         if kind == "nudge":
             if content is None:
                 raise ValueError("nudges need the content store (the week's target)")
-            found[kind] = await _behind(session, content, tick, found[kind])
+            found[kind] = _behind(session, content, tick, found[kind])
     busy = {d.user_id for dues in found.values() for d in (*dues.due, *dues.stale)}
     found.settled = (
-        [(r[0], r[9], _next_at(tick, r)) for r in tick.rows if r[0] not in busy]
+        [(r.user_id, r.created_raw, _next_at(tick, r)) for r in tick.rows if r.user_id not in busy]
         if set(kinds) == set(KINDS)
         else []
     )
     return found
-
-
-async def due_kickoffs(
-    session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
-) -> Dues:
-    """Each active member's latest weekly kickoff (`remind:<user>:<k>`) not yet delivered."""
-    return (await due(session, None, now, kinds=["remind"], shard_filter=shard_filter))["remind"]
-
-
-async def due_nudges(
-    session: AsyncSession,
-    content: ContentStore,
-    now: datetime,
-    shard_filter: ShardFilter | None = None,
-) -> Dues:
-    """Mid-week nudges (`nudge:<user>:<k>`, 3 days after the kickoff) for members below half
-    of the week's target; stale ones are not checked against practice."""
-    return (await due(session, content, now, kinds=["nudge"], shard_filter=shard_filter))["nudge"]
-
-
-async def due_reports(
-    session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
-) -> Dues:
-    """Weekly DM reports (`report:<user>:<local ISO week>`) at the kickoff day and time,
-    from enrolment until a week after the plan ends."""
-    return (await due(session, None, now, kinds=["report"], shard_filter=shard_filter))["report"]
-
-
-async def exam_followups(
-    session: AsyncSession, now: datetime, shard_filter: ShardFilter | None = None
-) -> Dues:
-    """`examdone:<user>`: the day after the exam date (or after the last plan week), at the
-    reminder time."""
-    kinds = ["examdone"]
-    return (await due(session, None, now, kinds=kinds, shard_filter=shard_filter))["examdone"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from bot.content import ContentStore
 from bot.models import Enrolment, ProgressTotal, Streak
@@ -85,8 +85,8 @@ def short_name(domain_id: str) -> str:
 Totals = dict[tuple[str, str], tuple[int, int]]  # (period, topic) → (answered, correct)
 
 
-async def _totals(session: AsyncSession, user_id: int, periods: list[str]) -> Totals:
-    rows = await session.execute(
+def _totals(session: Session, user_id: int, periods: list[str]) -> Totals:
+    rows = session.execute(
         select(
             ProgressTotal.period, ProgressTotal.topic, ProgressTotal.answered, ProgressTotal.correct
         ).where(ProgressTotal.user_id == user_id, ProgressTotal.period.in_(periods))
@@ -94,10 +94,8 @@ async def _totals(session: AsyncSession, user_id: int, periods: list[str]) -> To
     return {(period, topic): (answered, correct) for period, topic, answered, correct in rows}
 
 
-async def _plan_label(
-    session: AsyncSession, content: ContentStore, user_id: int, now: datetime
-) -> str | None:
-    row = await session.get(Enrolment, user_id)
+def _plan_label(session: Session, content: ContentStore, user_id: int, now: datetime) -> str | None:
+    row = session.get(Enrolment, user_id)
     if row is None or row.status not in (plan.ACTIVE, plan.PAUSED):
         return None
     return plan.position(row, plan.local_today(row, now), content).label
@@ -132,8 +130,8 @@ def _score(totals: Totals, period: str, topic: str = "*") -> tuple[int, int, flo
     return answered, correct, percent(correct, answered)
 
 
-async def report(
-    session: AsyncSession,
+def report(
+    session: Session,
     content: ContentStore,
     *,
     user_id: int,
@@ -144,7 +142,7 @@ async def report(
     all time), their streaks and their enrolment."""
     this_week = iso_week(now)
     weeks = [shift_week(this_week, -i) for i in range(TREND_WEEKS - 1, -1, -1)]
-    totals = await _totals(session, user_id, [ALL, *weeks])
+    totals = _totals(session, user_id, [ALL, *weeks])
     domains = tuple(
         DomainStat(d.id, d.name, short_name(d.id), d.weight, *_score(totals, ALL, d.id))
         for d in content.blueprint.domains
@@ -152,7 +150,7 @@ async def report(
     trend = tuple(WeekPoint(w, *_score(totals, w)) for w in weeks)
     now_acc, last_acc = trend[-1].accuracy, trend[-2].accuracy
     change = None if now_acc is None or last_acc is None else now_acc - last_acc
-    streak = await session.scalar(select(func.max(Streak.current)).where(Streak.user_id == user_id))
+    streak = session.scalar(select(func.max(Streak.current)).where(Streak.user_id == user_id))
     answered, _, accuracy = _score(totals, ALL)
     return ProgressReport(
         user_id=user_id,
@@ -166,7 +164,7 @@ async def report(
         last_week_accuracy=last_acc,
         accuracy_change=change,
         streak=streak or 0,
-        plan=await _plan_label(session, content, user_id, now),
+        plan=_plan_label(session, content, user_id, now),
         readiness=readiness(domains, min_answers),
         readiness_missing=tuple(d.id for d in domains if d.answered < min_answers),
         weakest=_weakest(totals, content),
@@ -174,9 +172,9 @@ async def report(
     )
 
 
-async def practice_this_week(session: AsyncSession, user_id: int, now: datetime) -> int:
+def practice_this_week(session: Session, user_id: int, now: datetime) -> int:
     """Answers this ISO week (what the plan's weekly target measures)."""
-    row = await session.get(ProgressTotal, (user_id, iso_week(now), "*"))
+    row = session.get(ProgressTotal, (user_id, iso_week(now), "*"))
     return row.answered if row is not None else 0
 
 

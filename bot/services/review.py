@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import zlib
 from datetime import datetime, timedelta
-from typing import Any
 
 from fsrs import Card, Rating, Scheduler
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy.orm import Session
 
 from bot.models import ReviewCard
-from bot.prepared import Prepared, Runner, dialect_insert
+from bot.services.sql import Upsert
 
 REVIEW_BATCH = 20
 # One learning step: a wrong answer comes back in 10 minutes; a right one graduates at once
@@ -33,65 +33,49 @@ def _card_id(user_id: int, question_id: str) -> int:
     return zlib.crc32(f"{user_id}:{question_id}".encode())
 
 
-def _upsert_card(dialect: str) -> Any:
-    table = ReviewCard.__table__
-    ins = dialect_insert(dialect, table).values({c.name: bindparam(c.name) for c in table.columns})
-    return ins.on_conflict_do_update(
-        index_elements=["user_id", "question_id"],
-        set_={
-            "card": ins.excluded.card,
-            "due_at": ins.excluded.due_at,
-            "reviews": table.c.reviews + 1,
-        },
-    )
-
-
-CARD = Prepared(
-    select(ReviewCard.card).where(
-        ReviewCard.user_id == bindparam("user_id"),
-        ReviewCard.question_id == bindparam("question_id"),
-    )
+CARDS: Table = ReviewCard.__table__  # type: ignore[assignment]
+CARD = select(CARDS.c.card).where(
+    CARDS.c.user_id == bindparam("user_id"), CARDS.c.question_id == bindparam("question_id")
 )
-SAVE_CARD = Prepared(_upsert_card)
+SAVE_CARD = Upsert(
+    CARDS, ("user_id", "question_id"), counts=("reviews",), overwrite=("card", "due_at")
+)
 
 
-async def schedule(
-    db: Runner, *, user_id: int, question_id: str, correct: bool, now: datetime
+def schedule(
+    session: Session, *, user_id: int, question_id: str, correct: bool, now: datetime
 ) -> datetime:
     """Review the member's card for the question (creating it) and return its next due time."""
     key = {"user_id": user_id, "question_id": question_id}
-    row = await db.first(CARD, key)
+    row = session.execute(CARD, key).first()
     card = (
         Card.from_json(row[0])
         if row is not None
         else Card(card_id=_card_id(user_id, question_id), due=now)
     )
     card = rate(card, correct, now)
-    await db.run(SAVE_CARD, {**key, "card": card.to_json(), "due_at": card.due, "reviews": 1})
+    SAVE_CARD.run(session, {**key, "card": card.to_json(), "due_at": card.due, "reviews": 1})
     return card.due
 
 
-CARDS = ReviewCard.__table__
-_DUE = Prepared(
+_DUE = (
     select(CARDS.c.question_id)
     .where(CARDS.c.user_id == bindparam("user"), CARDS.c.due_at <= bindparam("now"))
     .order_by(CARDS.c.due_at, CARDS.c.question_id)
     .limit(bindparam("limit"))
 )
-_NEXT_DUE = Prepared(
-    select(func.min(CARDS.c.due_at)).where(
-        CARDS.c.user_id == bindparam("user"), CARDS.c.due_at > bindparam("after")
-    )
+_NEXT_DUE = select(func.min(CARDS.c.due_at)).where(
+    CARDS.c.user_id == bindparam("user"), CARDS.c.due_at > bindparam("after")
 )
 
 
-async def due_cards(
-    db: Runner, user_id: int, now: datetime, limit: int = REVIEW_BATCH
+def due_cards(
+    session: Session, user_id: int, now: datetime, limit: int = REVIEW_BATCH
 ) -> list[str]:
-    rows = await db.rows(_DUE, {"user": user_id, "now": now, "limit": limit})
+    rows = session.execute(_DUE, {"user": user_id, "now": now, "limit": limit})
     return [row[0] for row in rows]
 
 
-async def next_due(db: Runner, user_id: int, after: datetime) -> datetime | None:
-    row = await db.first(_NEXT_DUE, {"user": user_id, "after": after})
-    return row[0] if row else None
+def next_due(session: Session, user_id: int, after: datetime) -> datetime | None:
+    value: datetime | None = session.execute(_NEXT_DUE, {"user": user_id, "after": after}).scalar()
+    return value

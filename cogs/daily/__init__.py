@@ -1,5 +1,16 @@
-"""Daily question drops: /daily and the scheduled posts and reveals."""
+"""Daily question drops: /daily and the scheduled posts, reveals and weekly summaries."""
 
-from cogs.daily.cog import setup, teardown
+from __future__ import annotations
 
-__all__ = ["setup", "teardown"]
+from bot.app import StudyBot
+from cogs.daily import views
+from cogs.daily.cog import DailyCog
+
+
+async def setup(bot: StudyBot) -> None:
+    bot.add_dynamic_items(*views.COMPONENTS)
+    await bot.add_cog(DailyCog(bot))
+
+
+async def teardown(bot: StudyBot) -> None:
+    bot.remove_dynamic_items(*views.COMPONENTS)

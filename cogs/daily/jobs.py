@@ -9,11 +9,9 @@ from datetime import datetime
 import discord
 
 from bot.app import StudyBot
-from bot.outbox import Outcome
-from bot.prepared import Runner
-from bot.services import daily, deliveries, drop_answers, leaderboard
-from bot.services.periods import iso_week, shift_week
+from bot.services import daily, deliveries, drop_answers
 from cogs.daily import render
+from cogs.daily.views import drop_view
 
 log = logging.getLogger(__name__)
 
@@ -24,70 +22,49 @@ class DailyJobs:
         self.rng = random.Random()
 
     async def tick(self, now: datetime) -> None:
-        """Everything due at `now`: drops (new and retried), reveals, Monday summaries."""
-        owns = self.bot.owns_guild
-        async with self.bot.db.read() as session:
-            due = await daily.due_drops(session, now, owns)
-            missed = await daily.missed_drops(session, now, owns)
-            retries = await daily.failed_drops(session, now, owns)
-            reveals = await drop_answers.due_reveals(session, now, owns)
-        for item in missed:
+        """Everything due at `now`: drops (new and retried) and reveals."""
+        work = await self.bot.db.read(daily.due_work, now, self.bot.owns_guild)
+        for item in work.missed:
             await self.skip(item, now)
-        for item in due:
+        for item in work.due:
             await self.post_due(item, now)
-        for drop in retries:
-            async with self.bot.db.begin() as session:
-                claimed = await daily.claim_retry(session, drop, now)
-            if claimed:
+        for drop in work.retries:
+            if await self.bot.db.write(daily.claim_retry, drop, now):
                 await self.post(drop.id, now)
-        for drop_id in reveals:
+        for drop_id in work.reveals:
             await self.reveal(drop_id, now)
 
     async def skip(self, item: daily.DueDrop, now: datetime) -> None:
-        async with self.bot.db.begin() as session:
-            if await deliveries.claim(session, item.key, "daily", now):
-                await deliveries.finish(
-                    session, item.key, "skipped", now, detail="missed during downtime"
-                )
-                log.warning("skipped the stale drop %s (due %s)", item.key, item.due_at)
+        if await self.bot.db.write(daily.skip, item, now):
+            log.warning("skipped the stale drop %s (due %s)", item.key, item.due_at)
 
     async def post_due(self, item: daily.DueDrop, now: datetime) -> int | None:
         """Post the drop for `item` unless the day is over or another process has it."""
-        async with self.bot.db.read() as session:
-            settings = await daily.get_settings(session, item.guild_id)
+        settings = await self.bot.db.read(daily.get_settings, item.guild_id)
         if daily.local_day(settings, now) != item.day:  # its local day is over
             await self.skip(item, now)
             return None
-        async with self.bot.db.begin() as session:
-            drop = await daily.create_drop(session, self.bot.content, item, now, self.rng)
-            if drop is None:
-                return None
-            drop_id = drop.id
-            summary_due = item.day.weekday() == 0
-        await self.post(drop_id, now)
-        if summary_due:
-            await self.weekly_summary(item.guild_id, now)
-        return drop_id
+        drop = await self.bot.db.write(daily.create_drop, self.bot.content, item, now, self.rng)
+        if drop is None:
+            return None
+        await self.post(drop.id, now)
+        return drop.id
 
     async def post(self, drop_id: int, now: datetime) -> bool:
-        async with self.bot.db.read() as session:
-            drop = await session.get(daily.DailyDrop, drop_id)
-            assert drop is not None
-            settings = await daily.get_settings(session, drop.guild_id)
-        embed, view = render.drop_message(self.bot.content, drop)
+        drop, settings = await self.bot.db.read(daily.drop_and_settings, drop_id)
+        content = self.bot.content
         ping = f"<@&{settings.role_id}>" if settings.role_id else None
         sent = await self.bot.outbox.send(
             settings.channel_id,
             content=ping,
-            embed=embed,
-            view=view,
+            embed=render.drop_embed(content, drop),
+            view=drop_view(content, drop),
             allowed_mentions=discord.AllowedMentions(roles=True),
         )
-        async with self.bot.db.begin() as session:
-            if sent.ok and sent.message is not None:
-                await daily.posted(session, drop_id, sent.message.id, now)
-                return True
-            paused = await daily.post_failed(session, drop_id, sent.detail, now)
+        if sent.ok and sent.message is not None:
+            await self.bot.db.write(daily.posted, drop_id, sent.message.id, now)
+            return True
+        paused = await self.bot.db.write(daily.post_failed, drop_id, sent.detail, now)
         log.warning("drop %s failed to post: %s", drop_id, sent.detail)
         if paused is not None:
             await self.bot.outbox.dm(
@@ -99,25 +76,24 @@ class DailyJobs:
         return False
 
     async def reveal(self, drop_id: int, now: datetime) -> bool:
-        async with self.bot.db.begin() as session:
-            if not await drop_answers.claim_reveal(session, drop_id, now):
-                return False
-            stats = await drop_answers.reveal_stats(session, drop_id)
-        embed, view = render.reveal_message(self.bot.content, stats)
-        drop = stats.drop
-        assert drop.message_id is not None
+        stats = await self.bot.db.write(drop_answers.claim_reveal, drop_id, now)
+        if stats is None:
+            return False
+        content, drop = self.bot.content, stats.drop
         message = self.drop_message(drop)
         error, thread_id = None, None
         try:
             async with self.bot.limiter:
-                await message.edit(embed=embed, view=view)
+                await message.edit(
+                    embed=render.reveal_embed(content, stats),
+                    view=drop_view(content, drop, closed=True),
+                )
         except discord.HTTPException as exc:
             error = f"{exc.status} {exc.code}: {exc.text}"
             log.warning("reveal of drop %s failed: %s", drop_id, error)
         if error is None:
             thread_id = await self._open_thread(message, drop)
-        async with self.bot.db.begin() as session:
-            await drop_answers.revealed(session, drop_id, now, thread_id=thread_id, error=error)
+        await self.bot.db.write(drop_answers.revealed, drop_id, now, thread_id, error)
         return error is None
 
     def drop_message(self, drop: daily.DailyDrop) -> discord.PartialMessage:
@@ -141,38 +117,36 @@ class DailyJobs:
 
     async def refresh_counters(self, now: datetime) -> None:
         """Show how many answered, at most once per refresh interval per drop."""
-        async with self.bot.db.read() as session:
-            drops = await drop_answers.counters_to_refresh(session, self.bot.owns_guild)
+        drops = await self.bot.db.read(drop_answers.counters_to_refresh, self.bot.owns_guild)
+        content = self.bot.content
         for drop in drops:
-            embed, view = render.drop_message(self.bot.content, drop, answered=drop.answers)
-            assert drop.message_id is not None
-            message = self.drop_message(drop)
             try:
                 async with self.bot.limiter:
-                    await message.edit(embed=embed, view=view)
+                    await self.drop_message(drop).edit(
+                        embed=render.drop_embed(content, drop, answered=drop.answers),
+                        view=drop_view(content, drop),
+                    )
             except discord.HTTPException as exc:
                 log.info("could not refresh drop %s: %s", drop.id, exc.code)
-            async with self.bot.db.begin() as session:
-                row = await session.get(daily.DailyDrop, drop.id)
-                if row is not None:
-                    row.shown_answers = drop.answers
+            await self.bot.db.write(drop_answers.counter_shown, drop.id, drop.answers)
 
-    async def weekly_summary(self, guild_id: int, now: datetime) -> bool:
-        """Last week's top 5 and biggest improver, once per guild and week."""
-        week = shift_week(iso_week(now), -1)
-        key = f"summary:{guild_id}:{week}"
-        async with self.bot.db.begin() as session:
-            if not await deliveries.claim(session, key, "summary", now):
-                return False
-            settings = await daily.get_settings(session, guild_id)
-            summary = await leaderboard.weekly_summary(
-                await Runner.of(session), guild_id=guild_id, week=week
+    async def weekly_summaries(self, now: datetime) -> int:
+        """Last week's top 5 and biggest improver in each daily channel, once per week."""
+        due = await self.bot.db.read(daily.due_summaries, now, self.bot.owns_guild)
+        sent_count = 0
+        for guild_id, week in due:
+            key = f"summary:{guild_id}:{week}"
+            claimed = await self.bot.db.write(daily.claim_summary, guild_id, week, now)
+            if claimed is None:
+                continue
+            channel_id, summary = claimed
+            sent = await self.bot.outbox.send(
+                channel_id,
+                embed=render.summary_embed(summary),
+                allowed_mentions=discord.AllowedMentions.none(),
             )
-        sent = await self.bot.outbox.send(
-            settings.channel_id,
-            embed=render.summary_embed(summary),
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
-        async with self.bot.db.begin() as session:
-            await deliveries.record_send(session, key, now, ok=sent.ok, detail=sent.detail)
-        return sent.outcome is Outcome.SENT
+            await self.bot.db.write(
+                deliveries.record_send, key, now, ok=sent.ok, detail=sent.detail
+            )
+            sent_count += sent.ok
+        return sent_count

@@ -1,4 +1,5 @@
-"""The drop message, its reveal, and the weekly summary."""
+"""The drop's embed, its reveal, the status and the weekly summary (embeds only: the
+answer buttons are cogs/daily/views.py's)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from bot.ui import (
     question_embed,
     truncate,
 )
-from cogs.practice.render import answer_components
 
 BAR = 12
 
@@ -28,21 +28,13 @@ def drop_title(drop: DailyDrop) -> str:
     return f"Question of the day · {drop.local_date:%a %d %b}"
 
 
-def drop_message(
-    content: ContentStore,
-    drop: DailyDrop,
-    *,
-    answered: int = 0,
-) -> tuple[discord.Embed, discord.ui.View]:
+def drop_embed(content: ContentStore, drop: DailyDrop, *, answered: int = 0) -> discord.Embed:
     q = content.questions[drop.question_id]
     embed = question_embed(content, q, title=drop_title(drop), footer=q.id)
     embed.add_field(name="Reveal", value=discord.utils.format_dt(drop.reveal_at, "R"))
     embed.add_field(name="Answers so far", value=str(answered))
     embed.add_field(name="How", value="Answer privately below; one answer each.", inline=False)
-    view = discord.ui.View(timeout=None)
-    for item in answer_components(q, f"daily:a:{drop.id}"):
-        view.add_item(item)
-    return embed, view
+    return embed
 
 
 def bars(content: ContentStore, stats: RevealStats) -> str:
@@ -57,10 +49,7 @@ def bars(content: ContentStore, stats: RevealStats) -> str:
     return "\n".join(lines)
 
 
-def reveal_message(
-    content: ContentStore,
-    stats: RevealStats,
-) -> tuple[discord.Embed, discord.ui.View]:
+def reveal_embed(content: ContentStore, stats: RevealStats) -> discord.Embed:
     drop = stats.drop
     q = content.questions[drop.question_id]
     embed = question_embed(
@@ -78,11 +67,7 @@ def reveal_message(
             value=" ".join(f"<@{u}>" for u in stats.first_correct),
             inline=False,
         )
-    view = discord.ui.View(timeout=None)
-    for item in answer_components(q, f"daily:a:{drop.id}"):
-        item.disabled = True  # type: ignore[attr-defined]
-        view.add_item(item)
-    return embed, view
+    return embed
 
 
 def status_embed(

@@ -1,5 +1,16 @@
-"""The 12-week study plan: /plan, /progress, /reports, /resources and their reminders."""
+"""The study plan: /plan, /reports, /progress, /resources and the plan's scheduled sends."""
 
-from cogs.plan.cog import setup, teardown
+from __future__ import annotations
 
-__all__ = ["setup", "teardown"]
+from bot.app import StudyBot
+from cogs.plan import views
+from cogs.plan.cog import PlanCog
+
+
+async def setup(bot: StudyBot) -> None:
+    bot.add_dynamic_items(*views.COMPONENTS)
+    await bot.add_cog(PlanCog(bot))
+
+
+async def teardown(bot: StudyBot) -> None:
+    bot.remove_dynamic_items(*views.COMPONENTS)

@@ -1,13 +1,16 @@
-"""Embeds and buttons for the study plan, its reminders and the progress report."""
+"""Embeds for the study plan, its reminders and the progress report, and the drill
+buttons they carry (bot.practice_ui's: a click starts a quiz)."""
 
 from __future__ import annotations
 
 import discord
 
+from bot.components import view_of
 from bot.content import ContentStore
+from bot.practice_ui import Drill
 from bot.services.plan import PlanStatus, Position
 from bot.services.progress import ProgressReport
-from bot.ui import BRAND, FIELD_VALUE_MAX, GOOD, WARN, button, truncate
+from bot.ui import BRAND, FIELD_VALUE_MAX, GOOD, WARN, truncate
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -34,17 +37,15 @@ def quiz_buttons(
     content: ContentStore,
     domains: tuple[str, ...] | list[str],
 ) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for domain in list(dict.fromkeys(domains))[:4]:
-        view.add_item(
-            button(
-                f"plan:q:{domain}",
-                f"Quiz: {content.domain_name(domain)}"[:80],
-                style=discord.ButtonStyle.primary,
-            )
+    buttons = [
+        Drill.build(
+            f"Quiz: {content.domain_name(domain)}",
+            style=discord.ButtonStyle.primary,
+            scope=domain,
         )
-    view.add_item(button("plan:q:mixed", "Mixed quiz"))
-    return view
+        for domain in list(dict.fromkeys(domains))[:4]
+    ]
+    return view_of(*buttons, Drill.build("Mixed quiz", scope="mixed"))
 
 
 def status_embed(content: ContentStore, st: PlanStatus, failed: str | None) -> discord.Embed:
@@ -106,16 +107,6 @@ def nudge_text(pos: Position, practised: int) -> str:
     )
 
 
-def followup_view(user_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(
-        button(f"plan:x:{user_id}:passed", "I passed 🎉", style=discord.ButtonStyle.success)
-    )
-    view.add_item(button(f"plan:x:{user_id}:failed", "Not this time"))
-    view.add_item(button(f"plan:x:{user_id}:not_taken", "I haven't taken it"))
-    return view
-
-
 def report_embed(content: ContentStore, rep: ProgressReport) -> discord.Embed:
     colour = GOOD if rep.readiness is not None and rep.readiness >= rep.pass_line else WARN
     embed = discord.Embed(title=f"Your progress · {rep.week}", colour=colour)
@@ -164,7 +155,4 @@ def report_embed(content: ContentStore, rep: ProgressReport) -> discord.Embed:
 def drill_view(rep: ProgressReport) -> discord.ui.View | None:
     if not rep.weakest:
         return None
-    view = discord.ui.View(timeout=None)
-    for t in rep.weakest[:3]:
-        view.add_item(button(f"plan:q:{t.topic}", f"Drill: {t.name}"[:80]))
-    return view
+    return view_of(*(Drill.build(f"Drill: {t.name}", scope=t.topic) for t in rep.weakest[:3]))

@@ -7,10 +7,10 @@ from cogs.practice import exam, quiz
 
 
 async def setup(bot: StudyBot) -> None:
-    bot.add_dynamic_items(*quiz.DYNAMIC_ITEMS, *exam.DYNAMIC_ITEMS)
+    bot.add_dynamic_items(*exam.COMPONENTS)
     await bot.add_cog(quiz.QuizCog(bot))
     await bot.add_cog(exam.ExamCog(bot))
 
 
 async def teardown(bot: StudyBot) -> None:
-    bot.remove_dynamic_items(*quiz.DYNAMIC_ITEMS, *exam.DYNAMIC_ITEMS)
+    bot.remove_dynamic_items(*exam.COMPONENTS)

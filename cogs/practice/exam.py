@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -14,146 +13,196 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import StudyBot
+from bot.components import LETTER, Button, Field, number, view_of
+from bot.enums import DeliveryKind
+from bot.scheduler import job
 from bot.services import deliveries, exam
 from bot.services.quiz import Step
-from bot.ui import study_bot, user_errors
+from bot.ui import study_bot
 from cogs.practice import render
 
 log = logging.getLogger(__name__)
-TICK_ID = "exam-timeouts"
+SESSION, PAGE, POSITION = number("session"), number("page"), number("position")
+TAG = Field("tag", r"prev|next|back")  # keeps two buttons to one position apart
+
+
+# -- views ------------------------------------------------------------------------------------
+def question_view(step: Step) -> discord.ui.View:
+    s, item, q = step.session, step.item, step.question
+    ids: dict[str, Any] = {"session": s.id, "position": item.position}
+    picks = [
+        ExamPick.build(
+            letter,
+            style=discord.ButtonStyle.primary
+            if item.choice and letter in item.choice
+            else discord.ButtonStyle.secondary,
+            choice=letter,
+            **ids,
+        )
+        for letter in q.letters  # toggle buttons, also for multiple select
+    ]
+    last = s.size - 1
+    return view_of(
+        *picks,
+        ExamGoto.build(
+            "◀ Previous",
+            disabled=item.position == 0,
+            session=s.id,
+            position=max(item.position - 1, 0),
+            tag="prev",
+        ),
+        ExamMark.build("Unmark" if item.marked else "Mark for review", emoji="🔖", **ids),
+        ExamGoto.build(
+            "Next ▶",
+            disabled=item.position == last,
+            session=s.id,
+            position=min(item.position + 1, last),
+            tag="next",
+        ),
+        ExamSubmit.build("Submit exam", style=discord.ButtonStyle.danger, session=s.id),
+    )
+
+
+def confirm_view(session_id: int, back_to: int) -> discord.ui.View:
+    return view_of(
+        ExamConfirm.build("Yes, submit", style=discord.ButtonStyle.danger, session=session_id),
+        ExamGoto.build("Back to the exam", session=session_id, position=back_to, tag="back"),
+    )
+
+
+def result_view(res: exam.Result) -> discord.ui.View:
+    if not res.wrong:
+        return discord.ui.View(timeout=None)
+    label = f"Review {len(res.wrong)} wrong answers"
+    return view_of(
+        ExamWrong.build(label, style=discord.ButtonStyle.primary, session=res.session.id, page=0)
+    )
+
+
+def wrong_view(res: exam.Result, page: int) -> discord.ui.View:
+    sid, last = res.session.id, len(res.wrong) - 1
+    return view_of(
+        ExamWrong.build("◀ Previous", disabled=page == 0, session=sid, page=max(page - 1, 0)),
+        ExamWrong.build("Next ▶", disabled=page >= last, session=sid, page=min(page + 1, last)),
+        ExamResult.build("Back to the result", session=sid),
+    )
 
 
 async def show(interaction: discord.Interaction, step: Step, *, edit: bool = True) -> None:
     bot = study_bot(interaction)
-    async with bot.db.read() as session:
-        answered, _total, marked = await exam.progress(session, step.session.id)
-    embed, view = render.exam_question(bot.content, step, answered, marked)
+    answered, _total, marked = await bot.db.read(exam.progress, step.session.id)
+    embed = render.exam_question(bot.content, step, answered, marked)
     if edit:
-        await interaction.response.edit_message(embed=embed, view=view)
+        await interaction.response.edit_message(embed=embed, view=question_view(step))
     else:
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        await interaction.response.send_message(
+            embed=embed, view=question_view(step), ephemeral=True
+        )
 
 
-class _ExamItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"exam:_never_"):
-    """Shared parsing: every exam button carries the session id and maybe a number."""
-
-    def __init__(self, item: discord.ui.Button[Any], sid: int, n: int = 0, extra: str = "") -> None:
-        super().__init__(item)
-        self.sid, self.n, self.extra = sid, n, extra
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Any:
-        assert isinstance(item, discord.ui.Button)
-        groups = match.groupdict()
-        return cls(item, int(groups["sid"]), int(groups.get("n") or 0), groups.get("extra") or "")
+async def show_result(interaction: discord.Interaction, res: exam.Result, page: int | None) -> None:
+    """The graded exam: its result, or page `page` of the wrong answers."""
+    content = study_bot(interaction).content
+    if page is None or not res.wrong:
+        embed, view = render.exam_result(content, res), result_view(res)
+    else:
+        page = max(0, min(page, len(res.wrong) - 1))
+        embed, view = render.exam_wrong_page(content, res, page), wrong_view(res, page)
+    await interaction.response.edit_message(embed=embed, view=view)
 
 
+# -- components -------------------------------------------------------------------------------
 async def act(
-    interaction: discord.Interaction,
-    action: Callable[..., Awaitable[Step]],
-    session_id: int,
-    **kwargs: Any,
+    interaction: discord.Interaction, action: Callable[..., Step], session_id: int, **kw: Any
 ) -> None:
     """Run one exam action for the clicking member and show the page it leads to."""
     bot = study_bot(interaction)
-    async with user_errors(interaction):
-        async with bot.db.begin() as session:
-            step = await action(
-                session,
-                bot.content,
-                session_id=session_id,
-                user_id=interaction.user.id,
-                now=bot.now(),
-                **kwargs,
-            )
-        await show(interaction, step)
+    step = await bot.db.write(
+        action,
+        bot.content,
+        session_id=session_id,
+        user_id=interaction.user.id,
+        now=bot.now(),
+        **kw,
+    )
+    await show(interaction, step)
 
 
-class ExamPick(_ExamItem, template=r"exam:p:(?P<sid>\d+):(?P<n>\d+):(?P<extra>[A-F])"):
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await act(interaction, exam.pick_answer, self.sid, position=self.n, choice=self.extra)
+class ExamPick(Button, prefix="exam:p", fields=(SESSION, POSITION, LETTER)):
+    async def run(self, interaction: discord.Interaction) -> None:
+        v = self.values
+        await act(
+            interaction, exam.pick_answer, v["session"], position=v["position"], choice=v["choice"]
+        )
 
 
-class ExamGoto(_ExamItem, template=r"exam:g:(?P<sid>\d+):(?P<n>\d+):(?P<extra>\w+)"):
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await act(interaction, exam.goto, self.sid, position=self.n)
+class ExamGoto(Button, prefix="exam:g", fields=(SESSION, POSITION, TAG)):
+    async def run(self, interaction: discord.Interaction) -> None:
+        await act(interaction, exam.goto, self.values["session"], position=self.values["position"])
 
 
-class ExamMark(_ExamItem, template=r"exam:k:(?P<sid>\d+):(?P<n>\d+)"):
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await act(interaction, exam.toggle_mark, self.sid, position=self.n)
+class ExamMark(Button, prefix="exam:k", fields=(SESSION, POSITION)):
+    async def run(self, interaction: discord.Interaction) -> None:
+        v = self.values
+        await act(interaction, exam.toggle_mark, v["session"], position=v["position"])
 
 
-class ExamSubmit(_ExamItem, template=r"exam:s:(?P<sid>\d+)"):
-    async def callback(self, interaction: discord.Interaction) -> None:
+class ExamSubmit(Button, prefix="exam:s", fields=(SESSION,)):
+    async def run(self, interaction: discord.Interaction) -> None:
         bot = study_bot(interaction)
-        async with user_errors(interaction):
-            async with bot.db.read() as session:
-                back, answered, total, marked = await exam.submission(
-                    session, session_id=self.sid, user_id=interaction.user.id, now=bot.now()
-                )
-            embed, view = render.exam_confirm(self.sid, answered, total, marked, back)
-            await interaction.response.edit_message(embed=embed, view=view)
+        sid = self.values["session"]
+        back, answered, total, marked = await bot.db.read(
+            exam.submission, session_id=sid, user_id=interaction.user.id, now=bot.now()
+        )
+        await interaction.response.edit_message(
+            embed=render.exam_confirm(answered, total, marked), view=confirm_view(sid, back)
+        )
 
 
-class ExamConfirm(_ExamItem, template=r"exam:c:(?P<sid>\d+)"):
-    async def callback(self, interaction: discord.Interaction) -> None:
+class ExamConfirm(Button, prefix="exam:c", fields=(SESSION,)):
+    """Submit: grade the exam (once; a repeated click shows the same result)."""
+
+    async def run(self, interaction: discord.Interaction) -> None:
         bot = study_bot(interaction)
-        async with user_errors(interaction):
-            async with bot.db.begin() as session:
-                res = await exam.grade(
-                    session,
-                    bot.content,
-                    session_id=self.sid,
-                    user_id=interaction.user.id,
-                    now=bot.now(),
-                )
-                res.session.result_delivered = True
-            embed, view = render.exam_result(bot.content, res)
-            await interaction.response.edit_message(embed=embed, view=view)
+        res = await bot.db.write(
+            exam.grade,
+            bot.content,
+            session_id=self.values["session"],
+            user_id=interaction.user.id,
+            now=bot.now(),
+            delivered=True,
+        )
+        await show_result(interaction, res, None)
 
 
-async def show_result(interaction: discord.Interaction, sid: int, page: int | None) -> None:
-    """The graded exam: its result, or page `page` of the wrong answers."""
+async def _own_result(interaction: discord.Interaction, session_id: int) -> exam.Result:
     bot = study_bot(interaction)
-    async with user_errors(interaction):
-        async with bot.db.read() as session:
-            res = await exam.result(session, bot.content, sid)
-        if res.session.user_id != interaction.user.id:
-            raise exam.NotYours()
-        if page is None:
-            embed, view = render.exam_result(bot.content, res)
-        else:
-            embed, view = render.exam_wrong_page(bot.content, res, page)
-        await interaction.response.edit_message(embed=embed, view=view)
+    res = await bot.db.read(exam.result, bot.content, session_id)
+    if res.session.user_id != interaction.user.id:
+        raise exam.NotYours()
+    return res
 
 
-class ExamWrong(_ExamItem, template=r"exam:w:(?P<sid>\d+):(?P<n>\d+)"):
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await show_result(interaction, self.sid, self.n)
+class ExamWrong(Button, prefix="exam:w", fields=(SESSION, PAGE)):
+    async def run(self, interaction: discord.Interaction) -> None:
+        res = await _own_result(interaction, self.values["session"])
+        await show_result(interaction, res, self.values["page"])
 
 
-class ExamResult(_ExamItem, template=r"exam:r:(?P<sid>\d+)"):
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await show_result(interaction, self.sid, None)
+class ExamResult(Button, prefix="exam:r", fields=(SESSION,)):
+    async def run(self, interaction: discord.Interaction) -> None:
+        await show_result(interaction, await _own_result(interaction, self.values["session"]), None)
 
 
-DYNAMIC_ITEMS = (ExamPick, ExamGoto, ExamMark, ExamSubmit, ExamConfirm, ExamWrong, ExamResult)
+COMPONENTS = (ExamPick, ExamGoto, ExamMark, ExamSubmit, ExamConfirm, ExamWrong, ExamResult)
 
 
+# -- the command and the timeout job ------------------------------------------------------------
 class ExamCog(commands.Cog):
     """Timed mock exams, closed by the scheduler when time runs out."""
 
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
-
-    async def cog_load(self) -> None:
-        self.bot.scheduler.add_tick(TICK_ID, self.close_expired, seconds=30)
-
-    async def cog_unload(self) -> None:
-        self.bot.scheduler.remove_tick(TICK_ID)
 
     @app_commands.command(name="exam")
     @app_commands.describe(
@@ -177,43 +226,45 @@ class ExamCog(commands.Cog):
         blueprint: app_commands.Choice[str] | None = None,
     ) -> None:
         """Take a timed mock exam graded like the real one."""
-        async with self.bot.db.begin() as session:
-            step = await exam.start_exam(
-                session,
-                self.bot.content,
-                user_id=interaction.user.id,
-                guild_id=interaction.guild_id,
-                length=length.value if length else "full",
-                scheme=blueprint.value if blueprint else "official",
-                now=self.bot.now(),
-                rng=random.Random(),
-            )
-        await show(interaction, step, edit=False)
+        step, closed = await self.bot.db.write(
+            exam.start_exam,
+            self.bot.content,
+            user_id=interaction.user.id,
+            guild_id=interaction.guild_id,
+            length=length.value if length else "full",
+            scheme=blueprint.value if blueprint else "official",
+            now=self.bot.now(),
+            rng=random.Random(),
+        )
+        answered, _total, marked = await self.bot.db.read(exam.progress, step.session.id)
+        note = (
+            "Your previous mock exam was still running: it is closed now (not graded)."
+            if closed
+            else None
+        )
+        await interaction.response.send_message(
+            note,
+            embed=render.exam_question(self.bot.content, step, answered, marked),
+            view=question_view(step),
+            ephemeral=True,
+        )
 
+    @job("exam-timeouts", every=30)
     async def close_expired(self, now: datetime) -> int:
         """Grade every exam whose time ran out and DM the member the result, once.
 
         Grading is idempotent and the result's DM is claimed by key, so overlapping ticks
         and several processes grade an exam and send its result exactly once.
         """
-        async with self.bot.db.read() as session:
-            expired = await exam.expired_exams(session, now)
+        expired = await self.bot.db.read(exam.expired_exams, now)
         closed = 0
         for sid in expired:
-            key = f"exam:{sid}"
-            async with self.bot.db.begin() as session:
-                if not await deliveries.claim(session, key, "exam", now):
-                    continue
-                res = await exam.grade(
-                    session, self.bot.content, session_id=sid, now=now, expired=True
-                )
-                user_id = res.session.user_id
-            embed, view = render.exam_result(self.bot.content, res)
-            sent = await self.bot.outbox.dm(user_id, embed=embed, view=view)
-            async with self.bot.db.begin() as session:
-                graded = await exam.load(session, sid)
-                graded.result_delivered = sent.ok
-                await deliveries.record_send(session, key, now, ok=sent.ok, detail=sent.detail)
+            res = await self.bot.db.write(_claim_and_grade, self.bot.content, sid, now)
+            if res is None:
+                continue
+            embed = render.exam_result(self.bot.content, res)
+            sent = await self.bot.outbox.dm(res.session.user_id, embed=embed, view=result_view(res))
+            await self.bot.db.write(_record_result, sid, now, sent.ok, sent.detail)
             closed += 1
             log.info(
                 "exam %s timed out and was graded (result %s)",
@@ -221,3 +272,14 @@ class ExamCog(commands.Cog):
                 "sent by DM" if sent.ok else sent.detail,
             )
         return closed
+
+
+def _claim_and_grade(session: Any, content: Any, sid: int, now: datetime) -> exam.Result | None:
+    if not deliveries.claim(session, f"exam:{sid}", DeliveryKind.EXAM, now):
+        return None
+    return exam.grade(session, content, session_id=sid, now=now, expired=True)
+
+
+def _record_result(session: Any, sid: int, now: datetime, ok: bool, detail: str | None) -> None:
+    exam.mark_delivered(session, sid, ok)
+    deliveries.record_send(session, f"exam:{sid}", now, ok=ok, detail=detail)

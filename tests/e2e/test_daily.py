@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from bot.content import ContentStore, Question
 from bot.models import DailyAnswer, DailyDrop, Delivery, GuildSettings
+from tests.conftest import get, scalar, scalars
 from tests.e2e.conftest import Clock, Runner, World
 from tests.emulator import DiscordEmulator, Message
 
@@ -56,15 +57,13 @@ async def test_setup_refuses_bad_input_then_accepts(
     locked = emulator.add_channel(world.guild, "locked", deny=["EMBED_LINKS"])
     no_perm = await setup_daily(emulator, world, channel=locked)
     assert "Embed Links" in no_perm.content  # type: ignore[attr-defined]
-    async with bot.db.read() as session:
-        assert await session.scalar(select(func.count()).select_from(GuildSettings)) == 0
+    assert await scalar(bot.db, select(func.count()).select_from(GuildSettings)) == 0
     good = await setup_daily(emulator, world, reveal_after=6)
     assert good.ephemeral  # type: ignore[attr-defined]
     assert "09:00" in good.content  # type: ignore[attr-defined]
     status = await emulator.slash(world.admin, world.channel, "daily status")
     assert status.embeds[0]["title"] == "Daily drops: active"
-    async with bot.db.read() as session:
-        settings = await session.get(GuildSettings, world.guild.id)
+    settings = await get(bot.db, GuildSettings, world.guild.id)
     assert settings is not None
     assert (settings.timezone, settings.post_time, settings.reveal_after_hours) == (
         "Europe/Berlin",
@@ -129,9 +128,8 @@ async def test_drop_answers_reveal_and_leaderboard(
     assert lines[0].startswith(f"🥇 <@{world.alice.id}> — **10** pts")
     assert lines[1].startswith(f"🥈 <@{world.carol.id}> — **10** pts")
     assert lines[2].startswith(f"🥉 <@{world.bob.id}> — **2** pts")
-    async with bot.db.read() as session:
-        rows = list(await session.scalars(select(DailyAnswer)))
-        stored = await session.scalar(select(DailyDrop))
+    rows = list(await scalars(bot.db, select(DailyAnswer)))
+    stored = await scalar(bot.db, select(DailyDrop))
     assert len(rows) == 3
     assert stored is not None
     assert (stored.status, stored.answers) == ("revealed", 3)
@@ -148,9 +146,8 @@ async def test_deleted_channel_fails_then_pauses_and_tells_the_admin(
     assert cog is not None
     for minutes in (0, 1, 2):
         await cog.jobs.tick(clock.now + timedelta(minutes=minutes))  # type: ignore[attr-defined]
-    async with bot.db.read() as session:
-        settings = await session.get(GuildSettings, world.guild.id)
-        drop = await session.scalar(select(DailyDrop))
+    settings = await get(bot.db, GuildSettings, world.guild.id)
+    drop = await scalar(bot.db, select(DailyDrop))
     assert settings is not None
     assert settings.paused
     assert drop is not None
@@ -175,27 +172,24 @@ async def test_monday_brings_last_weeks_top_five(
     from bot.services.answers import record_answer
 
     db = Database.from_url(sqlite_db_url)
-    async with db.begin() as session:  # points last week (W48) for alice and bob
-        for user, n in ((world.alice.id, 3), (world.bob.id, 1)):
-            for q in list(content.questions.values())[:n]:
-                await record_answer(
-                    session,
-                    content,
-                    user_id=user,
-                    guild_id=world.guild.id,
-                    question_id=q.id,
-                    choice=q.key,
-                    source="quiz",
-                    now=clock.now,
-                )
+    for user, n in ((world.alice.id, 3), (world.bob.id, 1)):  # points last week (W48)
+        for q in list(content.questions.values())[:n]:
+            await db.write(
+                record_answer,
+                content,
+                user_id=user,
+                guild_id=world.guild.id,
+                question_id=q.id,
+                choice=q.key,
+                source="quiz",
+                now=clock.now,
+            )
     await db.close()
     bot = await runner.start()
     await setup_daily(emulator, world)  # 09:00 Europe/Berlin
     clock.now = clock.now.replace(day=30, hour=8, minute=0)  # Monday 2026-11-30, 09:00 local
-    cog = bot.get_cog("DailyCog")
-    assert cog is not None
-    await cog.jobs.tick(clock.now)  # type: ignore[attr-defined]
-    await cog.jobs.tick(clock.now)  # type: ignore[attr-defined]
+    for job in ("daily", "weekly-summary", "daily", "weekly-summary"):
+        await bot.scheduler.tick(job)(clock.now)
     posts = emulator.channel_messages(world.channel)
     assert len(posts) == 2  # the drop and the summary, once each
     summary = posts[1].embeds[0]
@@ -216,8 +210,7 @@ async def test_after_downtime_today_goes_out_and_yesterday_is_skipped(
     posts = emulator.channel_messages(world.channel)
     assert len(posts) == 1
     assert "Thu 26 Nov" in posts[0].embeds[0]["title"]  # today's, not yesterday's
-    async with bot.db.read() as session:
-        skipped = await session.get(Delivery, f"daily:{world.guild.id}:2026-11-25")
+    skipped = await get(bot.db, Delivery, f"daily:{world.guild.id}:2026-11-25")
     assert skipped is not None
     assert skipped.status == "skipped"
     assert "skipped the stale drop" in caplog.text  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from bot.app import StudyBot
 from bot.content import ContentStore, Question
 from bot.models import Answer, PracticeSession
+from tests.conftest import scalar
 from tests.e2e.conftest import Clock, World
 from tests.emulator import DiscordEmulator, Message
 
@@ -77,9 +78,8 @@ async def test_half_exam_answered_marked_and_submitted(
     names = [f["name"] for f in review.embeds[0]["fields"]]
     assert names[0] == "You picked"
     assert names[1].startswith("Answer:")
-    async with bot.db.read() as session:
-        practice = await session.scalar(select(PracticeSession))
-        answers = await session.scalar(select(func.count()).select_from(Answer))
+    practice = await scalar(bot.db, select(PracticeSession))
+    answers = await scalar(bot.db, select(func.count()).select_from(Answer))
     assert practice is not None
     assert (practice.status, practice.correct, practice.result_delivered) == ("finished", 20, True)
     assert answers == 20
@@ -111,8 +111,7 @@ async def test_exam_closed_by_the_scheduler_sends_the_result_by_dm(
     assert "Time ran out" in dms[0].embeds[0]["description"]
     late = await emulator.click(world.alice, start.message, start.message.buttons()[0]["custom_id"])
     assert "This exam is over" in late.content
-    async with bot.db.read() as session:
-        practice = await session.scalar(select(PracticeSession))
+    practice = await scalar(bot.db, select(PracticeSession))
     assert practice is not None
     assert (practice.status, practice.result_delivered) == ("expired", True)
     emulator.assert_clean()
@@ -127,8 +126,7 @@ async def test_exam_timeout_with_closed_dms_is_recorded(
     assert cog is not None  # (extensions load their own module objects)
     assert await cog.close_expired(clock.now + timedelta(hours=2)) == 1
     assert emulator.dms(world.alice) == []
-    async with bot.db.read() as session:
-        practice = await session.scalar(select(PracticeSession))
+    practice = await scalar(bot.db, select(PracticeSession))
     assert practice is not None
     assert (practice.status, practice.result_delivered) == ("expired", False)
     emulator.assert_clean()

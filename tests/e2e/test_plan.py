@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.app import StudyBot
 from bot.models import Delivery, Enrolment, Member
+from tests.conftest import get, scalars
 from tests.e2e.conftest import Clock, World
 from tests.emulator import DiscordEmulator
 
@@ -40,8 +41,7 @@ async def test_start_refuses_bad_input_then_enrols(
         world.alice, world.channel, "plan start", {"timezone": "UTC", "exam_date": "next friday"}
     )
     assert "2026-12-31" in garbled.content
-    async with bot.db.read() as session:
-        assert await session.get(Enrolment, world.alice.id) is None
+    assert await get(bot.db, Enrolment, world.alice.id) is None
 
     ok = await emulator.slash(
         world.alice, world.channel, "plan start", {**START, "exam_date": "2027-01-20"}
@@ -55,8 +55,7 @@ async def test_start_refuses_bad_input_then_enrols(
     fields = {f["name"]: f["value"] for f in status.embeds[0]["fields"]}
     assert fields["Practice this week"].startswith("0 of ")
     assert "Wednesday 15:00 (UTC)" in fields["Reminders"]
-    async with bot.db.read() as session:
-        row = await session.get(Enrolment, world.alice.id)
+    row = await get(bot.db, Enrolment, world.alice.id)
     assert row is not None
     assert (row.weeks, row.timezone, row.reminder_time) == (8, "UTC", "15:00")
     emulator.assert_clean()
@@ -78,8 +77,7 @@ async def test_kickoff_dm_at_the_due_tick_exactly_once(
     started = await emulator.click(world.alice, kickoff, button["custom_id"])
     assert started.ephemeral
     assert started.embeds[0]["title"].startswith("Quiz · question 1 of 10")
-    async with bot.db.read() as session:
-        keys = sorted(await session.scalars(select(Delivery.key).where(Delivery.status == "sent")))
+    keys = sorted(await scalars(bot.db, select(Delivery.key).where(Delivery.status == "sent")))
     assert keys[0] == f"remind:{world.alice.id}:1"
     emulator.assert_clean()
 
@@ -95,9 +93,8 @@ async def test_closed_dms_fall_back_to_the_channel(
     assert len(posts) == 1
     assert posts[0].content.startswith(f"<@{world.alice.id}>")
     assert posts[0].embeds[0]["title"].startswith("Week 1 of 12")
-    async with bot.db.read() as session:
-        member = await session.get(Member, world.alice.id)
-        report = await session.get(Delivery, f"report:{world.alice.id}:2026-W48")
+    member = await get(bot.db, Member, world.alice.id)
+    report = await get(bot.db, Delivery, f"report:{world.alice.id}:2026-W48")
     assert member is not None
     assert member.dms_closed
     assert report is not None
@@ -123,8 +120,7 @@ async def test_closed_dms_without_a_channel_are_shown_in_status(
     status = await emulator.slash(world.bob, dm, "plan status")
     fields = {f["name"]: f["value"] for f in status.embeds[0]["fields"]}
     assert "could not be delivered" in fields["Delivery problem"]
-    async with bot.db.read() as session:
-        member = await session.get(Member, world.bob.id)
+    member = await get(bot.db, Member, world.bob.id)
     assert member is not None
     assert not member.dms_closed  # running a command opens DMs again
     emulator.assert_clean()
@@ -178,8 +174,7 @@ async def test_exam_follow_up_asks_how_it_went_and_ends_the_plan(
     passed = next(b for b in ask.buttons() if b["custom_id"].endswith(":passed"))
     reply = await emulator.click(world.alice, ask, passed["custom_id"])
     assert "Congratulations" in reply.content
-    async with bot.db.read() as session:
-        row = await session.get(Enrolment, world.alice.id)
+    row = await get(bot.db, Enrolment, world.alice.id)
     assert row is not None
     assert (row.status, row.outcome) == ("finished", "passed")
     assert "examdone" not in await tick(bot, clock)
@@ -229,8 +224,7 @@ async def test_opening_dms_too_fast_slows_down_and_retries(
     emulator.set_dm_open_rate_limited(True)
     clock.advance(minutes=30)
     assert await tick(bot, clock) == {}  # 40003: not sent, not lost
-    async with bot.db.read() as session:
-        assert await session.get(Delivery, f"remind:{world.alice.id}:1") is None
+    assert await get(bot.db, Delivery, f"remind:{world.alice.id}:1") is None
     emulator.set_dm_open_rate_limited(False)
     clock.advance(minutes=1)
     assert await tick(bot, clock) == {"remind": 1}
@@ -245,20 +239,19 @@ async def test_report_drill_buttons_start_a_quiz_on_the_weakest_subtopic(
 
     content = bot.content
     weak = content.by_subtopic["serving.monitoring"][:4]
-    async with bot.db.begin() as session:  # four wrong answers in one subtopic
-        for qid in weak:
-            q = content.questions[qid]
-            wrong = next(x for x in q.letters if x not in q.answer)
-            await record_answer(
-                session,
-                content,
-                user_id=world.alice.id,
-                guild_id=None,
-                question_id=qid,
-                choice=wrong,
-                source="quiz",
-                now=bot.now(),
-            )
+    for qid in weak:  # four wrong answers in one subtopic
+        q = content.questions[qid]
+        wrong = next(x for x in q.letters if x not in q.answer)
+        await bot.db.write(
+            record_answer,
+            content,
+            user_id=world.alice.id,
+            guild_id=None,
+            question_id=qid,
+            choice=wrong,
+            source="quiz",
+            now=bot.now(),
+        )
     result = await emulator.slash(world.alice, world.channel, "progress")
     message = result.followups[0] if result.followups else result.message
     assert message is not None

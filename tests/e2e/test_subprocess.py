@@ -19,7 +19,7 @@ async def test_the_real_entry_point_answers_a_slash_command(
     env = {
         **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEV_GUILD_ID"}},
         "DISCORD_TOKEN": emulator.token,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
         "CONTENT_DIR": str(ROOT / "content"),
         "STUDYBOT_TEST_API": emulator.base_url,
         "STUDYBOT_TEST_GATEWAY": emulator.gateway_url,

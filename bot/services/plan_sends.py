@@ -1,0 +1,58 @@
+"""What a plan send says: claim it by its key, then gather what its message shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.content import ContentStore
+from bot.models import Enrolment
+from bot.services import deliveries, progress
+from bot.services.errors import NotFound
+from bot.services.periods import iso_week, shift_week
+from bot.services.plan import Position, local_today, position, practice_counts, week_target
+from bot.services.plan_due import Due
+from bot.services.progress import ProgressReport
+
+
+@dataclass(frozen=True)
+class Composed:
+    """The figures a kickoff, nudge, report or follow-up shows."""
+
+    report: ProgressReport | None = None
+    position: Position | None = None
+    practised: int = 0  # this week's answers
+    last_week: tuple[int, int] | None = None  # (answers, target) of the week before
+    weak: list[str] = field(default_factory=list)  # domains below the pass line
+
+
+def claim_and_compose(
+    session: Session, content: ContentStore, item: Due, now: datetime
+) -> Composed | None:
+    """Claim `item`'s key (None when another tick or process has it) and compose it."""
+    if not deliveries.claim(session, item.key, item.kind, now):
+        return None
+    uid = item.user_id
+    if item.kind == "report":
+        return Composed(report=progress.report(session, content, user_id=uid, now=now))
+    if item.kind == "examdone":
+        return Composed()
+    enrolment = session.get(Enrolment, uid)
+    if enrolment is None:
+        raise NotFound(f"enrolment of {uid} is gone")
+    pos = position(enrolment, local_today(enrolment, now), content)
+    week = iso_week(now)
+    practised = practice_counts(session, [uid], week).get(uid, 0)
+    if item.kind == "nudge":
+        return Composed(position=pos, practised=practised)
+    last = practice_counts(session, [uid], shift_week(week, -1)).get(uid, 0)
+    previous = week_target(content, pos.week - 1, pos.total) if pos.week > 1 else None
+    weak = progress.weak_domains(progress.report(session, content, user_id=uid, now=now))
+    return Composed(
+        position=pos,
+        practised=practised,
+        last_week=(last, previous) if previous else None,
+        weak=weak,
+    )
