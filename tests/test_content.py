@@ -1,4 +1,8 @@
-"""The loader accepts the shipped content and rejects each rule's violation by name."""
+"""The loader accepts the shipped content and rejects each structural violation by name.
+
+The editorial rules of `make check-content` (balance, cues, names, freshness) are tested on
+a synthetic bank in test_content_check.py and test_content_names.py.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +41,7 @@ def valid_question(n: int = 1, **changes: Any) -> dict[str, Any]:
 def make_content(tmp_path: Path, questions: list[dict[str, Any]] | str) -> Path:
     root = tmp_path / "content"
     (root / "questions").mkdir(parents=True)
-    for name in ("blueprint.yaml", "study_plan.yaml", "resources.yaml"):
+    for name in ("blueprint.yaml", "study_plan.yaml", "resources.yaml", "names.yaml"):
         shutil.copy(CONTENT_DIR / name, root / name)
     path = root / "questions" / "lowcode-1.yaml"
     if isinstance(questions, str):
@@ -63,8 +67,10 @@ def test_shipped_content_loads(content: ContentStore) -> None:
 
 
 def test_check_cli_passes_on_shipped_content(capsys: pytest.CaptureFixture[str]) -> None:
-    assert check_main(["check", str(CONTENT_DIR)]) == 0
+    """`make check-content` on the shipped bank (true once the rewritten bank is merged)."""
+    code = check_main(["check", str(CONTENT_DIR)])
     out = capsys.readouterr().out
+    assert code == 0, out[out.find("problem(s):") :]
     assert "content OK" in out
     assert "official section" in out
 
@@ -119,14 +125,9 @@ def test_valid_minimal_bank_loads(tmp_path: Path) -> None:
         ({"difficulty": "trivial"}, "difficulty", "easy"),
         ({"id": "data-001"}, "id", "must start with the domain id"),
         (
-            {"options": ["Use AutoML Tables", "b", "c", "d"], "answer": ["A"]},
-            "answer",
-            "retired 'AutoML Tables'",
-        ),
-        (
-            {"stem": "A team uses Vertex AI Pipelines for training today. What should you do?"},
-            "stem",
-            "use the current name",
+            {"links": [f"https://cloud.google.com/x{n}" for n in range(4)]},
+            "links",
+            "at most 3",
         ),
         ({"colour": "red"}, "colour", "Extra inputs"),
     ],
@@ -179,14 +180,23 @@ def test_missing_folder(tmp_path: Path) -> None:
         load_content(tmp_path / "nowhere")
 
 
-def test_balance_rules_bind_at_bank_minimum(tmp_path: Path) -> None:
-    root = make_content(tmp_path, [valid_question(n) for n in range(1, 4)])
+def test_loader_leaves_editorial_rules_to_the_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The bot starts on a valid bank that the content check would still reject."""
+    key_retired = valid_question(
+        1, options=["Use AutoML Tables", "b", "c", "d"], answer=["A"], reviewed=None
+    )
+    former_name = valid_question(2, stem="A team uses Vertex AI Pipelines today. What now?")
+    root = make_content(tmp_path, [key_retired, former_name, valid_question(3)])
     bp = yaml.safe_load((root / "blueprint.yaml").read_text())
-    bp["exam"]["bank_minimum"] = 3
+    bp["exam"]["bank_minimum"] = 3  # balance rules bind, and are still not the loader's
     (root / "blueprint.yaml").write_text(yaml.safe_dump(bp))
-    with pytest.raises(ContentError) as info:
-        load_content(root)
-    text = "\n".join(str(p) for p in info.value.problems)
-    assert "[data] domain: 0.0% of the bank" in text
-    assert "key of 100% of single-select" in text
-    assert "subtopic: 0 questions" in text
+    store = load_content(root)
+    assert len(store.questions) == 3
+    assert check_main(["check", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "[lowcode-001] answer: key A names 'AutoML Tables'" in out
+    assert "[lowcode-002] stem: says 'Vertex AI Pipelines' without the current name" in out
+    assert "no 'reviewed: YYYY-MM': lowcode-001" in out
+    assert "[data] domain: 0.0% of the bank" in out

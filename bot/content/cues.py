@@ -8,6 +8,11 @@ strategy beats chance and a member's score measures test-taking, not knowledge.
 `measure(questions)` returns the figures the content check holds the bank to: how often the
 key is the shortest or the longest option, how often absolute words and justification
 clauses appear in keys and in distractors, and the blind strategy's score against chance.
+`breaches(figures, checks)` says which of them are over the blueprint's limits; the check
+applies it to the whole bank and to each domain.
+
+`python -m bot.content.cues FILE…` prints the figures of some question files, whole and per
+domain, against the limits in content/blueprint.yaml (or `--blueprint PATH`).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.content.models import Question
+from bot.content.models import Checks, Question
 
 ABSOLUTE = re.compile(
     r"\b(only|always|never|every|guarantee[sd]?|entirely|automatically|completely)\b", re.I
@@ -111,35 +116,110 @@ def measure(questions: Iterable[Question]) -> CueFigures:
     )
 
 
-def describe(figures: CueFigures) -> list[str]:
-    """The figures as report lines."""
-    f = figures
+def measure_by_domain(questions: Iterable[Question]) -> dict[str, CueFigures]:
+    """The figures of each domain's questions, in order of first appearance."""
+    groups: dict[str, list[Question]] = {}
+    for q in questions:
+        groups.setdefault(q.domain, []).append(q)
+    return {domain: measure(qs) for domain, qs in groups.items()}
+
+
+def breaches(f: CueFigures, checks: Checks) -> list[str]:
+    """Each figure over its limit, as a sentence; empty when the figures are clean."""
+    out = []
+    if f.singles and f.key_shortest > checks.key_shortest_max_pct:
+        out.append(
+            f"the key is strictly the shortest option in {f.key_shortest:.0f}% of "
+            f"{f.singles} single-select questions; at most {checks.key_shortest_max_pct:g}%"
+        )
+    if f.singles and f.key_longest > checks.key_longest_max_pct:
+        out.append(
+            f"the key is strictly the longest option in {f.key_longest:.0f}% of "
+            f"{f.singles} single-select questions; at most {checks.key_longest_max_pct:g}%"
+        )
+    gap = checks.cue_word_gap_max_pp
+    for what, keys, distractors in (
+        ("absolute words", f.absolute_keys, f.absolute_distractors),
+        ("justification clauses", f.justified_keys, f.justified_distractors),
+    ):
+        if distractors - keys > gap:
+            out.append(
+                f"{what} in {distractors:.0f}% of distractors but {keys:.0f}% of keys; "
+                f"distractors at most {gap:g} points above keys"
+            )
+    near = checks.blind_vs_chance_max_pp
+    for kind, n, blind, odds in (
+        ("single-select", f.singles, f.blind_single, f.chance_single),
+        ("multiple-select", f.multiples, f.blind_multiple, f.chance_multiple),
+    ):
+        if n and abs(blind - odds) > near:
+            out.append(
+                f"the blind strategy scores {blind:.0f}% on {n} {kind} questions against "
+                f"{odds:.0f}% by chance; keep it within {near:g} points of chance"
+            )
+    return out
+
+
+def describe(figures: CueFigures, checks: Checks | None = None) -> list[str]:
+    """The figures as report lines, each next to its limit."""
+    f, c = figures, checks or Checks()
     return [
-        f"key is the shortest option: {f.key_shortest:.0f}% of {f.singles} single-select "
-        f"(at most 30%); the longest: {f.key_longest:.0f}% (at most 30%)",
-        f"absolute words: keys {f.absolute_keys:.0f}%, distractors {f.absolute_distractors:.0f}%"
-        f"; justification clauses: keys {f.justified_keys:.0f}%, "
-        f"distractors {f.justified_distractors:.0f}% (distractors at most 5 points above keys)",
+        f"key strictly shortest: {f.key_shortest:.0f}% of {f.singles} single-select "
+        f"(at most {c.key_shortest_max_pct:g}%); strictly longest: {f.key_longest:.0f}% "
+        f"(at most {c.key_longest_max_pct:g}%)",
+        f"absolute words: keys {f.absolute_keys:.0f}%, distractors "
+        f"{f.absolute_distractors:.0f}%; justification clauses: keys {f.justified_keys:.0f}%, "
+        f"distractors {f.justified_distractors:.0f}% "
+        f"(distractors at most {c.cue_word_gap_max_pp:g} points above keys)",
         f"blind strategy: single-select {f.blind_single:.0f}% (chance {f.chance_single:.0f}%), "
         f"multiple-select {f.blind_multiple:.0f}% of {f.multiples} "
-        f"(chance {f.chance_multiple:.0f}%) (at most 5 points above chance)",
+        f"(chance {f.chance_multiple:.0f}%) (within {c.blind_vs_chance_max_pp:g} points "
+        f"of chance)",
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m bot.content.cues FILE…`: the cue figures of some question files."""
-    import sys
+def _checks(path: str | None) -> tuple[Checks, str]:
     from pathlib import Path
 
     import yaml
 
-    paths = argv if argv is not None else sys.argv[1:]
+    from bot.content.models import Blueprint
+
+    candidate = Path(path) if path else Path("content/blueprint.yaml")
+    if not candidate.is_file():
+        if path:
+            raise SystemExit(f"no blueprint at {path}")
+        return Checks(), "default limits"
+    data = yaml.safe_load(candidate.read_text(encoding="utf-8"))
+    return Blueprint.model_validate(data).checks, f"limits from {candidate}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bot.content.cues [--blueprint PATH] FILE…`: the cue figures of some files."""
+    import argparse
+    from pathlib import Path
+
+    import yaml
+
+    parser = argparse.ArgumentParser(prog="python -m bot.content.cues")
+    parser.add_argument("--blueprint", help="blueprint.yaml with the limits")
+    parser.add_argument("files", nargs="+", help="question files (YAML)")
+    args = parser.parse_args(argv)
+    checks, source = _checks(args.blueprint)
     questions = []
-    for path in paths:
+    for path in args.files:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         questions += [Question.model_validate(raw) for raw in data.get("questions", [])]
-    print(f"{len(questions)} questions")
-    print("\n".join(describe(measure(questions))))
+    print(f"{len(questions)} questions ({source})")
+    groups = {"all": measure(questions)}
+    by_domain = measure_by_domain(questions)
+    if len(by_domain) > 1:
+        groups |= by_domain
+    for name, figures in groups.items():
+        print(f"\n[{name}]")
+        print("\n".join(describe(figures, checks)))
+        for breach in breaches(figures, checks):
+            print(f"  BREACH: {breach}")
     return 0
 
 

@@ -24,7 +24,36 @@ class ExamFacts(Strict):
     question_count: int = Field(gt=0)
     pass_estimate: int = Field(ge=1, le=100)
     guide_version: str
-    bank_minimum: int = Field(default=400, ge=1)
+    bank_minimum: int = Field(default=640, ge=1)
+
+
+class Checks(Strict):
+    """The limits `make check-content` holds the bank to (blueprint `checks:`).
+
+    Percentages are of the questions concerned; "pp" are percentage points.
+    """
+
+    section_tolerance_pp: float = Field(default=2, ge=0)
+    subsection_minimum: int = Field(default=10, ge=0)
+    domain_tolerance_pp: float = Field(default=3, ge=0)
+    subtopic_minimum: int = Field(default=8, ge=0)
+    key_shortest_max_pct: float = Field(default=30, ge=0, le=100)
+    key_longest_max_pct: float = Field(default=30, ge=0, le=100)
+    cue_word_gap_max_pp: float = Field(default=5, ge=0)  # distractors minus keys
+    blind_vs_chance_max_pp: float = Field(default=5, ge=0)
+    key_letter_max_pct: float = Field(default=35, ge=0, le=100)
+    median_stem_words_min: float = Field(default=60, ge=0)
+    multiple_select_min_pct: float = Field(default=10, ge=0, le=100)
+    multiple_select_max_pct: float = Field(default=20, ge=0, le=100)
+    choose_three_min_pct: float = Field(default=10, ge=0, le=100)  # of multiple-select
+    difficulty_easy_pct: float = Field(default=30, ge=0, le=100)
+    difficulty_medium_pct: float = Field(default=50, ge=0, le=100)
+    difficulty_hard_pct: float = Field(default=20, ge=0, le=100)
+    difficulty_tolerance_pp: float = Field(default=10, ge=0)
+    genai_min_pct: float = Field(default=20, ge=0, le=100)
+    genai_min_sections: int = Field(default=5, ge=0)
+    old_links_max_pct: float = Field(default=15, ge=0, le=100)
+    review_months: int = Field(default=12, ge=1)
 
 
 class Subtopic(Strict):
@@ -55,6 +84,7 @@ class Blueprint(Strict):
     exam: ExamFacts
     domains: tuple[Domain, ...] = Field(min_length=1)
     official_sections: tuple[Section, ...] = Field(min_length=1)
+    checks: Checks = Checks()
 
     @model_validator(mode="after")
     def _weights(self) -> Blueprint:

@@ -1,41 +1,30 @@
-"""Cross-file content rules: the checks that need the whole bank.
+"""Cross-file content rules, and `check_all`, which runs every rule of `make check-content`.
 
-Per-question rules live on the pydantic models. Here: ids and stems unique across files,
-domains and subtopics that exist, near-duplicate stems, retired products as keys, former
-names, and the bank-level balance (weights, subtopic coverage, key letters, longest-option
-bias, difficulty and multiple-select mix). Balance rules are errors once the bank has the
-blueprint's `bank_minimum` questions; below that they are reported as warnings.
+Per-question field rules live on the pydantic models. Here:
+
+- structural rules, which the bot itself enforces when it loads the content (ids, stems
+  unique across files, domains, subtopics and sections that exist, near-duplicate stems,
+  the study plan and resources naming real domains);
+- `check_all`: those plus the editorial rules, one report block each: 1-4 bank balance
+  (bot.content.balance), 5 names (bot.content.names), 6 freshness (`reviewed:`).
+
+Balance rules are errors once the bank has the blueprint's `bank_minimum` questions and
+warnings below it; naming, freshness and structural rules are always errors.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
+from bot.content import balance
+from bot.content.balance import Block
 from bot.content.models import Blueprint, Question, Resources, StudyPlan
+from bot.content.names import NameTable, check_names
 from bot.content.store import Problem
 
-RETIRED = (
-    "AutoML Tables",
-    "AI Platform Training",
-    "AI Platform Prediction",
-    "AI Platform Notebooks",
-    "user-managed notebook",
-    "managed notebooks instance",
-    "legacy Feature Store",
-    "Feature Store (Legacy)",
-    "Vertex Explainable AI",
-    "Data Catalog",
-    "Datalab",
-)
-_FORMER = re.compile(r"Vertex AI")
-_FORMER_OK = re.compile(
-    r"(formerly|former|previously|renamed from|was|called)\s+(the\s+)?Vertex AI"
-)
 NEAR_DUPLICATE = 0.8
-TOLERANCE_PP = 3.0
 
 
 @dataclass
@@ -73,23 +62,6 @@ def _question_rules(bp: Blueprint, qs: list[Question], origin: dict[str, str]) -
         if key in stems:
             out.append(Problem(f, q.id, "stem", f"same stem as {stems[key]}"))
         stems[key] = q.id
-        for letter in q.answer:
-            text = q.options[q.letters.index(letter)]
-            for name in RETIRED:
-                if name.casefold() in text.casefold():
-                    out.append(Problem(f, q.id, "answer", f"key {letter} names retired {name!r}"))
-        for fld in ("stem", "explanation"):
-            text = getattr(q, fld)
-            if _FORMER.search(text) and not _FORMER_OK.search(text):
-                out.append(
-                    Problem(
-                        f,
-                        q.id,
-                        fld,
-                        "says 'Vertex AI': use the current name, "
-                        "with '(formerly Vertex AI …)' the first time",
-                    )
-                )
     return out
 
 
@@ -135,136 +107,54 @@ def _plan_rules(bp: Blueprint, plan: StudyPlan, res: Resources) -> list[Problem]
     return out
 
 
-def _pct(n: int, total: int) -> float:
-    return 100.0 * n / total if total else 0.0
-
-
-def _balance(bp: Blueprint, qs: list[Question], report: Report) -> list[Problem]:
-    out: list[Problem] = []
-    total = len(qs)
-    bank = "content/questions"
-    report.lines.append(f"{total} questions (bank minimum {bp.exam.bank_minimum})")
-    report.lines.append("")
-    report.lines.append(f"{'domain':<44}{'n':>5}{'share':>8}{'weight':>8}")
-    per_domain = Counter(q.domain for q in qs)
-    per_sub = Counter(f"{q.domain}.{q.subtopic}" for q in qs)
-    for d in bp.domains:
-        share = _pct(per_domain[d.id], total)
-        report.lines.append(
-            f"{d.id + ' ' + d.name[:36]:<44}{per_domain[d.id]:>5}{share:>7.1f}%{d.weight:>7}%"
-        )
-        if abs(share - d.weight) > TOLERANCE_PP:
-            out.append(
-                Problem(
-                    bank,
-                    d.id,
-                    "domain",
-                    f"{share:.1f}% of the bank, weight "
-                    f"{d.weight}% (allowed ±{TOLERANCE_PP:g} points)",
-                )
-            )
-        for s in d.subtopics:
-            n = per_sub[f"{d.id}.{s.id}"]
-            report.lines.append(f"  {s.id:<42}{n:>5}")
-            if n < 5:
-                out.append(
-                    Problem(
-                        bank,
-                        f"{d.id}.{s.id}",
-                        "subtopic",
-                        f"{n} questions; every subtopic needs at least 5",
-                    )
-                )
-    report.lines.append("")
-    report.lines.append(f"{'official section':<44}{'n':>5}{'share':>8}{'weight':>8}")
-    per_section = Counter(q.section.split(".")[0] for q in qs)
-    per_subsection = Counter(q.section for q in qs)
-    for sec in bp.official_sections:
-        n = per_section[sec.id]
-        report.lines.append(
-            f"{sec.id + ' ' + sec.name[:40]:<44}{n:>5}{_pct(n, total):>7.1f}%{sec.weight:>7}%"
-        )
-        for sub in sec.subsections:
-            report.lines.append(f"  {sub.id:<42}{per_subsection[sub.id]:>5}")
-        need = 2 * math.ceil(bp.exam.question_count * sec.weight / 100)
-        if n < need:
-            out.append(
-                Problem(
-                    bank,
-                    f"section {sec.id}",
-                    "section",
-                    f"{n} questions; a mock exam drawn to the official weights "
-                    f"needs at least {need}",
-                )
-            )
-    report.lines.append("")
-
-    diff: Counter[str] = Counter(q.difficulty for q in qs)
-    report.lines.append(
-        "difficulty: "
-        + ", ".join(
-            f"{k} {diff[k]} ({_pct(diff[k], total):.0f}%)" for k in ("easy", "medium", "hard")
-        )
+def structural_problems(
+    bp: Blueprint,
+    qs: list[Question],
+    plan: StudyPlan,
+    res: Resources,
+    origin: dict[str, str],
+) -> list[Problem]:
+    """What the bot cannot run with; `load_content` refuses content with any of these."""
+    return (
+        _question_rules(bp, qs, origin) + _near_duplicates(qs, origin) + _plan_rules(bp, plan, res)
     )
-    for level, target in (("easy", 30), ("medium", 50), ("hard", 20)):
-        if abs(_pct(diff[level], total) - target) > 10:
-            out.append(
-                Problem(
-                    bank,
-                    level,
-                    "difficulty",
-                    f"{_pct(diff[level], total):.0f}% {level}; aim for about {target}%",
-                )
-            )
-    multi = sum(q.multiple for q in qs)
-    report.lines.append(f"multiple select: {multi} ({_pct(multi, total):.0f}%)")
-    if not 10 <= _pct(multi, total) <= 20:
-        out.append(
-            Problem(
-                bank,
-                "multiple",
-                "choose",
-                f"{_pct(multi, total):.0f}% multiple select; aim for about 15%",
-            )
-        )
 
-    singles = [q for q in qs if not q.multiple]
-    keys = Counter(q.key for q in singles)
-    report.lines.append(
-        "single-select keys: "
-        + ", ".join(
-            f"{k} {keys[k]} ({_pct(keys[k], len(singles)):.0f}%)" for k in "ABCDEF" if keys[k]
-        )
+
+def _months(reviewed: str, today: date) -> int:
+    year, month = (int(x) for x in reviewed.split("-"))
+    return (today.year * 12 + today.month) - (year * 12 + month)
+
+
+def freshness(qs: list[Question], origin: dict[str, str], today: date, months: int) -> Block:
+    """Rule 6: every question says when it was last reviewed; list the stale ones."""
+    b = Block(f"6. Freshness (reviewed within {months} months of {today:%Y-%m})")
+    missing: dict[str, list[str]] = {}
+    stale = []
+    for q in qs:
+        f = origin.get(q.id, "?")
+        if q.reviewed is None:
+            missing.setdefault(f, []).append(q.id)
+            continue
+        age = _months(q.reviewed, today)
+        if age < 0:
+            msg = f"reviewed {q.reviewed} is after today ({today:%Y-%m})"
+            b.problems.append(Problem(f, q.id, "reviewed", msg))
+        elif age > months:
+            stale.append((q.reviewed, q.id, f, age))
+    for f, ids in sorted(missing.items()):
+        shown = ", ".join(ids[:6]) + (", …" if len(ids) > 6 else "")
+        msg = f"{len(ids)} question(s) have no 'reviewed: YYYY-MM': {shown}"
+        b.problems.append(Problem(f, "", "reviewed", msg))
+    dated = len(qs) - sum(map(len, missing.values()))
+    none = len(qs) - dated
+    b.lines.append(
+        f"reviewed: set on {dated} of {len(qs)} questions; missing on {none} (limit 0)"
+        + (balance.BREACH if none else "")
     )
-    for letter, n in keys.items():
-        if _pct(n, len(singles)) > 35:
-            out.append(
-                Problem(
-                    bank,
-                    letter,
-                    "answer",
-                    f"key of {_pct(n, len(singles)):.0f}% of single-select questions; at most 35%",
-                )
-            )
-    longest = sum(_key_is_longest(q) for q in qs)
-    report.lines.append(f"key is the longest option: {longest} ({_pct(longest, total):.0f}%)")
-    if _pct(longest, total) >= 40:
-        out.append(
-            Problem(
-                bank,
-                "longest",
-                "options",
-                f"the key is the longest option in "
-                f"{_pct(longest, total):.0f}% of questions; keep it under 40%",
-            )
-        )
-    return out
-
-
-def _key_is_longest(q: Question) -> bool:
-    lengths = [len(o) for o in q.options]
-    keyed = [lengths[q.letters.index(k)] for k in q.answer]
-    return max(keyed) == max(lengths)
+    b.lines.append(f"not reviewed within {months} months (listed, not a breach): {len(stale)}")
+    for reviewed, qid, f, age in sorted(stale):
+        b.lines.append(f"  {qid} reviewed {reviewed}, {age} months ago ({f})")
+    return b
 
 
 def check_all(
@@ -273,14 +163,34 @@ def check_all(
     plan: StudyPlan,
     res: Resources,
     origin: dict[str, str],
+    names: NameTable | None = None,
+    today: date | None = None,
 ) -> Report:
+    """Every rule of the content check. `today` defaults to the real date."""
+    today = today or date.today()
     report = Report()
-    report.errors += _question_rules(bp, qs, origin)
-    report.errors += _near_duplicates(qs, origin)
-    report.errors += _plan_rules(bp, plan, res)
-    balance = _balance(bp, qs, report)
-    if len(qs) >= bp.exam.bank_minimum:
-        report.errors += balance
-    else:
-        report.warnings += balance
+    report.errors += structural_problems(bp, qs, plan, res, origin)
+    binding = len(qs) >= bp.exam.bank_minimum
+    blocks = [
+        balance.blueprints(bp, qs),
+        balance.cues(bp, qs),
+        balance.realism(bp, qs),
+        balance.genai(bp, qs),
+    ]
+    for block in blocks:
+        (report.errors if binding else report.warnings).extend(block.problems)
+    if names is not None:
+        naming = check_names(names, qs, origin, bp.checks)
+        blocks.append(naming)
+        report.errors += naming.problems
+    fresh = freshness(qs, origin, today, bp.checks.review_months)
+    blocks.append(fresh)
+    report.errors += fresh.problems
+    if not binding:
+        report.lines.append(
+            f"(bank below its minimum of {bp.exam.bank_minimum}: balance breaches in "
+            "blocks 1-4 are notes, not yet errors)"
+        )
+    for block in blocks:
+        report.lines += ["", f"== {block.title} ==", *block.lines]
     return report

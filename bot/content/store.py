@@ -218,13 +218,18 @@ def load_parts(
 
 
 def load_content(root: Path | str) -> ContentStore:
-    """Load and check `root`; raise ContentError naming every problem."""
-    from bot.content.rules import check_all
+    """Load `root`; raise ContentError naming every problem the bot cannot run with.
+
+    Editorial rules (balance, answer cues, names, freshness) are the content check's
+    business (`python -m bot.content check`), not the bot's: the bot starts on a bank that
+    is valid but not yet polished.
+    """
+    from bot.content.rules import structural_problems
 
     root = Path(root)
     blueprint, questions, plan, resources, origin, problems = load_parts(root)
     if blueprint is not None and plan is not None and resources is not None:
-        problems += check_all(blueprint, questions, plan, resources, origin).errors
+        problems += structural_problems(blueprint, questions, plan, resources, origin)
     if problems or blueprint is None or plan is None or resources is None:
         raise ContentError(sorted(problems))
     return ContentStore.build(blueprint, questions, plan, resources)
