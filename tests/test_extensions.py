@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import discord
 from discord import app_commands
 
 from bot.app import create_bot, discover_extensions
@@ -42,6 +41,15 @@ async def test_all_extensions_load_with_unique_commands(
     for cmd in bot.tree.get_commands():
         payload = cmd.to_dict(bot.tree)
         assert 1 <= len(payload["description"]) <= 100
+    bot.scheduler.register(bot.cogs.values())  # what setup_hook does after loading
+    assert bot.scheduler.job_ids() == [
+        "daily",
+        "daily-counters",
+        "exam-timeouts",
+        "plan",
+        "weekly-summary",
+    ]
     for ext in extensions:
         await bot.unload_extension(ext)
-    assert isinstance(bot, discord.Client)
+    assert bot.tree.get_commands() == []  # unloading takes every command away again
+    assert bot.cogs == {}

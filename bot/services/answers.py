@@ -26,7 +26,7 @@ from bot.models import (
 )
 from bot.services import review
 from bot.services.periods import ALL, iso_week, periods
-from bot.services.sql import Upsert
+from bot.services.sql import Prepared, upsert
 
 PRACTICE_POINTS = 1
 DAILY_CORRECT = 10
@@ -48,18 +48,18 @@ class Recorded:
     points: int
 
 
-AWARD = Upsert(AWARDS, ("guild_id", "user_id", "question_id", "iso_week"))
-INSERT_ANSWER = insert(ANSWERS).values(
-    {c.key: bindparam(c.key) for c in ANSWERS.columns if c.key != "id"}
+AWARD = upsert(AWARDS, ("guild_id", "user_id", "question_id", "iso_week"))
+INSERT_ANSWER = Prepared(
+    insert(ANSWERS).values({c.key: bindparam(c.key) for c in ANSWERS.columns if c.key != "id"})
 )
 BOARD_KEYS = ("guild_id", "period", "domain", "user_id")
 BOARD_COUNTS = ("points", "answered", "correct")
 # reached_at moves only when points do: ties go to who got there first
-BOARD_SCORED = Upsert(LEADERBOARD, BOARD_KEYS, BOARD_COUNTS, overwrite=("reached_at",))
-BOARD_UNSCORED = Upsert(LEADERBOARD, BOARD_KEYS, BOARD_COUNTS)
-PROGRESS_UPSERT = Upsert(PROGRESS, ("user_id", "period", "topic"), ("answered", "correct"))
-STATS_UPSERT = Upsert(STATS, ("question_id",), ("answered", "correct", "flags"))
-PICKS_UPSERT = Upsert(PICKS, ("question_id", "letter"), ("picks",))
+BOARD_SCORED = upsert(LEADERBOARD, BOARD_KEYS, BOARD_COUNTS, overwrite=("reached_at",))
+BOARD_UNSCORED = upsert(LEADERBOARD, BOARD_KEYS, BOARD_COUNTS)
+PROGRESS_UPSERT = upsert(PROGRESS, ("user_id", "period", "topic"), ("answered", "correct"))
+STATS_UPSERT = upsert(STATS, ("question_id",), ("answered", "correct", "flags"))
+PICKS_UPSERT = upsert(PICKS, ("question_id", "letter"), ("picks",))
 
 
 def normalise_choice(question: Question, choice: str) -> str:
@@ -97,8 +97,8 @@ def record_answer(
             if AWARD.run(session, {**award, "iso_week": week}):
                 points = PRACTICE_POINTS
 
-    session.execute(
-        INSERT_ANSWER,
+    INSERT_ANSWER.run(
+        session,
         {
             "user_id": user_id,
             "guild_id": guild_id,
@@ -116,7 +116,7 @@ def record_answer(
     )
     hit = int(correct)
     if guild_id is not None:
-        (BOARD_SCORED if points else BOARD_UNSCORED).run(
+        (BOARD_SCORED if points else BOARD_UNSCORED).run_many(
             session,
             [
                 {
@@ -133,7 +133,7 @@ def record_answer(
                 for domain in ("*", question.domain)
             ],
         )
-    PROGRESS_UPSERT.run(
+    PROGRESS_UPSERT.run_many(
         session,
         [
             {"user_id": user_id, "period": period, "topic": topic, "answered": 1, "correct": hit}
@@ -144,7 +144,7 @@ def record_answer(
     STATS_UPSERT.run(
         session, {"question_id": question_id, "answered": 1, "correct": hit, "flags": 0}
     )
-    PICKS_UPSERT.run(
+    PICKS_UPSERT.run_many(
         session,
         [{"question_id": question_id, "letter": letter, "picks": 1} for letter in choice],
     )
@@ -152,7 +152,7 @@ def record_answer(
     return Recorded(question=question, choice=choice, correct=correct, points=points)
 
 
-_HISTORY = (
+_HISTORY = Prepared(
     select(ANSWERS.c.question_id, ANSWERS.c.correct)
     .where(ANSWERS.c.user_id == bindparam("user"))
     .order_by(ANSWERS.c.answered_at, ANSWERS.c.id)
@@ -162,6 +162,6 @@ _HISTORY = (
 def seen_and_missed(session: Session, user_id: int) -> tuple[set[str], set[str]]:
     """Questions the member has answered, and those whose latest answer was wrong."""
     latest: dict[str, bool] = {}
-    for qid, correct in session.execute(_HISTORY, {"user": user_id}):
+    for qid, correct in _HISTORY.rows(session, {"user": user_id}):
         latest[qid] = correct
     return set(latest), {q for q, ok in latest.items() if not ok}

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.models import LeaderboardTotal, Streak
 from bot.services.errors import InvalidInput
 from bot.services.periods import ALL, iso_week, month, shift_week
+from bot.services.sql import Prepared
 
 MIN_FOR_ACCURACY = 10
 PERIODS = ("week", "month", "all")
@@ -70,20 +71,20 @@ def _in_board(*extra: Any) -> Any:
 
 
 _STREAK = and_(Streak.guild_id == T.guild_id, Streak.user_id == T.user_id)
-_TOP = (
+_TOP = Prepared(
     select(T.user_id, T.points, T.answered, T.correct, func.coalesce(Streak.current, 0))
     .outerjoin(Streak, _STREAK)
     .where(_in_board())
     .order_by(T.points.desc(), _ACCURACY.desc(), T.reached_at, T.user_id)
     .limit(bindparam("limit"))
 )
-_MINE = (
+_MINE = Prepared(
     select(T.points, T.answered, T.correct, T.reached_at, func.coalesce(Streak.current, 0))
     .outerjoin(Streak, _STREAK)
     .where(_in_board(T.user_id == bindparam("user")))
 )
 _POINTS, _ACC = bindparam("points", type_=Integer), bindparam("accuracy", type_=Float)
-_AHEAD = (
+_AHEAD = Prepared(
     select(func.count())
     .select_from(T)
     .where(
@@ -96,10 +97,12 @@ _AHEAD = (
         )
     )
 )
-_TWO_WEEKS = select(T.user_id, T.period, T.points).where(
-    T.guild_id == bindparam("guild"),
-    T.domain == "*",
-    or_(T.period == bindparam("week"), T.period == bindparam("before")),
+_TWO_WEEKS = Prepared(
+    select(T.user_id, T.period, T.points).where(
+        T.guild_id == bindparam("guild"),
+        T.domain == "*",
+        or_(T.period == bindparam("week"), T.period == bindparam("before")),
+    )
 )
 
 
@@ -113,7 +116,7 @@ def board(
     limit: int = 10,
 ) -> Board:
     where = {"guild": guild_id, "period": key, "domain": domain}
-    rows = session.execute(_TOP, {**where, "limit": limit})
+    rows = _TOP.rows(session, {**where, "limit": limit})
     top = [Row(i + 1, *r) for i, r in enumerate(rows)]
     caller = None
     if caller_id is not None and caller_id not in {r.user_id for r in top}:
@@ -123,14 +126,14 @@ def board(
 
 def rank_of(session: Session, *, guild_id: int, key: str, domain: str, user_id: int) -> Row | None:
     where = {"guild": guild_id, "period": key, "domain": domain}
-    found = session.execute(_MINE, {**where, "user": user_id}).first()
+    found = _MINE.first(session, {**where, "user": user_id})
     if found is None:
         return None
     points, answered, correct, reached_at, current = found
     acc = correct / answered if answered >= MIN_FOR_ACCURACY else 0.0
-    ahead = session.execute(
-        _AHEAD, {**where, "points": points, "accuracy": acc, "reached": reached_at}
-    ).scalar()
+    ahead = _AHEAD.scalar(
+        session, {**where, "points": points, "accuracy": acc, "reached": reached_at}
+    )
     return Row(int(ahead or 0) + 1, user_id, points, answered, correct, current)
 
 
@@ -146,7 +149,7 @@ def weekly_summary(session: Session, *, guild_id: int, week: str) -> WeeklySumma
     before = shift_week(week, -1)
     last: dict[int, int] = {}
     prior: dict[int, int] = {}
-    rows = session.execute(_TWO_WEEKS, {"guild": guild_id, "week": week, "before": before})
+    rows = _TWO_WEEKS.rows(session, {"guild": guild_id, "week": week, "before": before})
     for user_id, period, points in rows:
         (last if period == week else prior)[user_id] = points
     gains = {u: p - prior.get(u, 0) for u, p in last.items() if u in prior}

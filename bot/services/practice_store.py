@@ -2,8 +2,8 @@
 
 The quiz and exam flows read and write sessions only through these functions. Rows come
 back as plain copies (`SessionRow`, `ItemRow`), not ORM objects: a flow changes a row by
-saying which columns change (`update_session`, `update_item`). The statements are built
-once with bind parameters, so a click compiles nothing.
+saying which columns change (`update_session`, `update_item`). Every statement here is on
+the hot path of a click, so each is `Prepared` (see bot/services/sql.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.enums import SessionKind, SessionStatus
 from bot.models import PracticeSession, SessionItem
 from bot.services.errors import NotFound
+from bot.services.sql import Prepared
 
 SESSIONS: Table = PracticeSession.__table__  # type: ignore[assignment]
 ITEMS: Table = SessionItem.__table__  # type: ignore[assignment]
@@ -57,44 +58,53 @@ class ItemRow:
 
 
 _SESSION_KEYS = tuple(c.key for c in SESSIONS.columns)
-_NEW_SESSION = (
+_NEW_SESSION = Prepared(
     insert(SESSIONS)
     .values({key: bindparam(key) for key in _SESSION_KEYS if key != "id"})
     .returning(SESSIONS.c.id)
 )
-_NEW_ITEM = insert(ITEMS).values({c.key: bindparam(c.key) for c in ITEMS.columns})
+_NEW_ITEM = Prepared(insert(ITEMS).values({c.key: bindparam(c.key) for c in ITEMS.columns}))
 # FOR UPDATE locks the row on PostgreSQL; SQLite writers already hold the database lock
-_SESSION = select(SESSIONS).where(SESSIONS.c.id == bindparam("sid"))
-_SESSION_LOCKED = _SESSION.with_for_update()
-_ITEM = select(ITEMS).where(
-    ITEMS.c.session_id == bindparam("sid"), ITEMS.c.position == bindparam("pos")
-)
-_ITEMS = select(ITEMS).where(ITEMS.c.session_id == bindparam("sid")).order_by(ITEMS.c.position)
-_PREVIOUS_SET = select(ITEMS.c.question_id).where(
-    ITEMS.c.session_id
-    == select(SESSIONS.c.id)
-    .where(
-        SESSIONS.c.user_id == bindparam("user"),
-        SESSIONS.c.kind == SessionKind.QUIZ,
-        SESSIONS.c.scope == bindparam("scope"),
+_SESSION_BY_ID = select(SESSIONS).where(SESSIONS.c.id == bindparam("sid"))
+_SESSION = Prepared(_SESSION_BY_ID)
+_SESSION_LOCKED = Prepared(_SESSION_BY_ID.with_for_update())
+_ITEM = Prepared(
+    select(ITEMS).where(
+        ITEMS.c.session_id == bindparam("sid"), ITEMS.c.position == bindparam("pos")
     )
-    .order_by(SESSIONS.c.id.desc())
-    .limit(1)
-    .scalar_subquery()
 )
-_ACTIVE_OF_KIND: dict[tuple[SessionKind, ...], Any] = {
-    kinds: update(SESSIONS)
-    .where(
-        SESSIONS.c.user_id == bindparam("user"),
-        SESSIONS.c.status == SessionStatus.ACTIVE,
-        or_(*(SESSIONS.c.kind == kind for kind in kinds)),
+_ITEMS = Prepared(
+    select(ITEMS).where(ITEMS.c.session_id == bindparam("sid")).order_by(ITEMS.c.position)
+)
+_PREVIOUS_SET = Prepared(
+    select(ITEMS.c.question_id).where(
+        ITEMS.c.session_id
+        == select(SESSIONS.c.id)
+        .where(
+            SESSIONS.c.user_id == bindparam("user"),
+            SESSIONS.c.kind == SessionKind.QUIZ,
+            SESSIONS.c.scope == bindparam("scope"),
+        )
+        .order_by(SESSIONS.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    .values(status=SessionStatus.ABANDONED, finished_at=bindparam("now"))
+)
+_ACTIVE_OF_KIND: dict[tuple[SessionKind, ...], Prepared] = {
+    kinds: Prepared(
+        update(SESSIONS)
+        .where(
+            SESSIONS.c.user_id == bindparam("user"),
+            SESSIONS.c.status == SessionStatus.ACTIVE,
+            or_(*(SESSIONS.c.kind == kind for kind in kinds)),
+        )
+        .values(status=SessionStatus.ABANDONED, finished_at=bindparam("now"))
+    )
     for kinds in ((SessionKind.QUIZ, SessionKind.REVIEW), (SessionKind.EXAM,))
 }
 _SESSION_WHERE = SESSIONS.c.id == bindparam("sid")
 _ITEM_WHERE = (ITEMS.c.session_id == bindparam("sid"), ITEMS.c.position == bindparam("pos"))
-_updates: dict[tuple[str, tuple[str, ...]], Any] = {}
+_updates: dict[tuple[str, tuple[str, ...]], Prepared] = {}
 
 
 def create(
@@ -123,9 +133,9 @@ def create(
         "finished_at": None,
         "result_delivered": False,
     }
-    new_id = session.execute(_NEW_SESSION, values).scalar_one()
-    session.execute(
-        _NEW_ITEM,
+    new_id = _NEW_SESSION.scalar(session, values)
+    _NEW_ITEM.run_many(
+        session,
         [
             {
                 "session_id": new_id,
@@ -147,8 +157,7 @@ def abandon_active(
     session: Session, user_id: int, kinds: tuple[SessionKind, ...], now: datetime
 ) -> int:
     """Close the member's active sessions of these kinds; returns how many were open."""
-    result: Any = session.execute(_ACTIVE_OF_KIND[kinds], {"user": user_id, "now": now})
-    return int(result.rowcount)
+    return _ACTIVE_OF_KIND[kinds].run(session, {"user": user_id, "now": now})
 
 
 def active_of(session: Session, user_id: int, kind: SessionKind) -> SessionRow | None:
@@ -165,49 +174,49 @@ def active_of(session: Session, user_id: int, kind: SessionKind) -> SessionRow |
 
 def previous_set(session: Session, user_id: int, scope: str) -> frozenset[str]:
     """The questions of the member's last quiz on `scope`."""
-    rows = session.execute(_PREVIOUS_SET, {"user": user_id, "scope": scope})
+    rows = _PREVIOUS_SET.rows(session, {"user": user_id, "scope": scope})
     return frozenset(row[0] for row in rows)
 
 
 def get(session: Session, session_id: int, *, lock: bool = False) -> SessionRow:
-    row = session.execute(_SESSION_LOCKED if lock else _SESSION, {"sid": session_id}).first()
+    row = (_SESSION_LOCKED if lock else _SESSION).first(session, {"sid": session_id})
     if row is None:
         raise NotFound("That session no longer exists.")
     return SessionRow(*row)
 
 
 def item(session: Session, session_id: int, position: int) -> ItemRow:
-    row = session.execute(_ITEM, {"sid": session_id, "pos": position}).first()
+    row = _ITEM.first(session, {"sid": session_id, "pos": position})
     if row is None:
         raise NotFound("That question is not part of this session.")
     return ItemRow(*row)
 
 
 def items(session: Session, session_id: int) -> list[ItemRow]:
-    return [ItemRow(*row) for row in session.execute(_ITEMS, {"sid": session_id})]
+    return [ItemRow(*row) for row in _ITEMS.rows(session, {"sid": session_id})]
 
 
-def _update(table: str, columns: tuple[str, ...]) -> Any:
+def _update(table: str, columns: tuple[str, ...]) -> Prepared:
     """UPDATE of `columns` (bind parameters named after them) for one session or item."""
     key = (table, columns)
-    statement = _updates.get(key)
-    if statement is None:
+    prepared = _updates.get(key)
+    if prepared is None:
         target, where = (SESSIONS, (_SESSION_WHERE,)) if table == "s" else (ITEMS, _ITEM_WHERE)
-        statement = update(target).where(*where).values({c: bindparam(f"v_{c}") for c in columns})
-        _updates[key] = statement
-    return statement
+        changes: dict[str, Any] = {c: bindparam(f"v_{c}") for c in columns}
+        prepared = _updates[key] = Prepared(update(target).where(*where).values(changes))
+    return prepared
 
 
 def update_session(session: Session, row: SessionRow, *columns: str) -> None:
     """Write `columns` of `row` (changed in place by the caller) to its session."""
     params = {f"v_{c}": getattr(row, c) for c in columns}
-    session.execute(_update("s", columns), {"sid": row.id, **params})
+    _update("s", columns).run(session, {"sid": row.id, **params})
 
 
 def update_item(session: Session, row: ItemRow, *columns: str) -> None:
     """Write `columns` of `row` (changed in place by the caller) to its item."""
     params = {f"v_{c}": getattr(row, c) for c in columns}
-    session.execute(_update("i", columns), {"sid": row.session_id, "pos": row.position, **params})
+    _update("i", columns).run(session, {"sid": row.session_id, "pos": row.position, **params})
 
 
 def expired_exams(session: Session, now: datetime, limit: int = 100) -> list[int]:

@@ -16,6 +16,7 @@ from bot.services.answers import Recorded, record_answer, seen_and_missed
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, ServiceError
 from bot.services.practice_store import ITEMS, ItemRow, SessionRow
 from bot.services.selection import allocate, pick
+from bot.services.sql import Prepared
 
 MIXED = "mixed"
 MIN_QUESTIONS, MAX_QUESTIONS, DEFAULT_QUESTIONS = 5, 25, 10
@@ -249,15 +250,15 @@ class Summary:
     weakest: str | None
 
 
-_RESULTS = select(ITEMS.c.question_id, ITEMS.c.correct).where(
-    ITEMS.c.session_id == bindparam("sid")
+_RESULTS = Prepared(
+    select(ITEMS.c.question_id, ITEMS.c.correct).where(ITEMS.c.session_id == bindparam("sid"))
 )
 
 
 def summary(session: Session, content: ContentStore, session_id: int) -> Summary:
     practice = practice_store.get(session, session_id)
     by_topic: dict[str, tuple[int, int]] = {}
-    for question_id, correct in session.execute(_RESULTS, {"sid": practice.id}):
+    for question_id, correct in _RESULTS.rows(session, {"sid": practice.id}):
         if correct is None:
             continue
         q = content.questions[question_id]

@@ -13,7 +13,7 @@ from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import ReviewCard
-from bot.services.sql import Upsert
+from bot.services.sql import Prepared, upsert
 
 REVIEW_BATCH = 20
 # One learning step: a wrong answer comes back in 10 minutes; a right one graduates at once
@@ -34,10 +34,12 @@ def _card_id(user_id: int, question_id: str) -> int:
 
 
 CARDS: Table = ReviewCard.__table__  # type: ignore[assignment]
-CARD = select(CARDS.c.card).where(
-    CARDS.c.user_id == bindparam("user_id"), CARDS.c.question_id == bindparam("question_id")
+CARD = Prepared(
+    select(CARDS.c.card).where(
+        CARDS.c.user_id == bindparam("user_id"), CARDS.c.question_id == bindparam("question_id")
+    )
 )
-SAVE_CARD = Upsert(
+SAVE_CARD = upsert(
     CARDS, ("user_id", "question_id"), counts=("reviews",), overwrite=("card", "due_at")
 )
 
@@ -47,7 +49,7 @@ def schedule(
 ) -> datetime:
     """Review the member's card for the question (creating it) and return its next due time."""
     key = {"user_id": user_id, "question_id": question_id}
-    row = session.execute(CARD, key).first()
+    row = CARD.first(session, key)
     card = (
         Card.from_json(row[0])
         if row is not None
@@ -58,24 +60,26 @@ def schedule(
     return card.due
 
 
-_DUE = (
+_DUE = Prepared(
     select(CARDS.c.question_id)
     .where(CARDS.c.user_id == bindparam("user"), CARDS.c.due_at <= bindparam("now"))
     .order_by(CARDS.c.due_at, CARDS.c.question_id)
     .limit(bindparam("limit"))
 )
-_NEXT_DUE = select(func.min(CARDS.c.due_at)).where(
-    CARDS.c.user_id == bindparam("user"), CARDS.c.due_at > bindparam("after")
+_NEXT_DUE = Prepared(
+    select(func.min(CARDS.c.due_at)).where(
+        CARDS.c.user_id == bindparam("user"), CARDS.c.due_at > bindparam("after")
+    )
 )
 
 
 def due_cards(
     session: Session, user_id: int, now: datetime, limit: int = REVIEW_BATCH
 ) -> list[str]:
-    rows = session.execute(_DUE, {"user": user_id, "now": now, "limit": limit})
+    rows = _DUE.rows(session, {"user": user_id, "now": now, "limit": limit})
     return [row[0] for row in rows]
 
 
 def next_due(session: Session, user_id: int, after: datetime) -> datetime | None:
-    value: datetime | None = session.execute(_NEXT_DUE, {"user": user_id, "after": after}).scalar()
+    value: datetime | None = _NEXT_DUE.scalar(session, {"user": user_id, "after": after})
     return value

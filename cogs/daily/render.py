@@ -8,7 +8,7 @@ from typing import Any
 import discord
 
 from bot.content import ContentStore
-from bot.models import DailyDrop, GuildSettings
+from bot.services.daily import DailyDrop, GuildSettings
 from bot.services.drop_answers import RevealStats
 from bot.services.leaderboard import WeeklySummary
 from bot.ui import (

@@ -8,9 +8,9 @@ import discord
 
 from bot.components import LETTER, Button, Select, number, send_ephemeral, view_of
 from bot.content import ContentStore
-from bot.models import DailyDrop
 from bot.practice_ui import MULTI, answer_components
 from bot.services import drop_answers
+from bot.services.daily import DailyDrop
 from bot.ui import study_bot
 
 DROP = number("drop")
