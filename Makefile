@@ -1,23 +1,28 @@
 # Two commands: `make run` starts the bot, `make test` runs the whole suite.
-# Both create .venv and install what they need on first use.
+# Both create .venv and install what they need on first use (with uv, installed by pip).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
+LOWEST := .venv-lowest
 
-.PHONY: run test lint format check-content bench clean
+.PHONY: run test test-lowest lint format check-content bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
 
-$(STAMP_RUN): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# `make run` installs exactly what requirements.lock pins.
+$(STAMP_RUN): pyproject.toml requirements.lock | $(BIN)/python
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
+# `make test` installs the newest versions pyproject.toml allows, with the dev tools.
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev]'
 	touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)
@@ -25,6 +30,12 @@ run: $(STAMP_RUN)
 
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The whole suite again on the lowest versions pyproject.toml allows.
+test-lowest: $(BIN)/python
+	$(UV) venv --quiet --allow-existing --python $(BIN)/python $(LOWEST)
+	$(UV) pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[dev]'
+	$(LOWEST)/bin/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check bot cogs tests bench migrations
@@ -41,5 +52,9 @@ check-content: $(STAMP_RUN)
 bench: $(STAMP_DEV)
 	$(BIN)/python -m bench
 
+# Pin what `make run` installs to the newest versions pyproject.toml allows today.
+lock: $(BIN)/python
+	$(UV) pip compile --quiet pyproject.toml -o requirements.lock --python-version 3.11
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) .pytest_cache .mypy_cache .ruff_cache
