@@ -38,13 +38,13 @@ test-lowest: $(BIN)/python
 	$(LOWEST)/bin/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check bot cogs tests bench migrations
-	$(BIN)/ruff format --check bot cogs tests bench migrations
+	$(BIN)/ruff check bot cogs tests bench
+	$(BIN)/ruff format --check bot cogs tests bench
 	$(BIN)/mypy bot cogs
 
 format: $(STAMP_DEV)
-	$(BIN)/ruff check --fix bot cogs tests bench migrations
-	$(BIN)/ruff format bot cogs tests bench migrations
+	$(BIN)/ruff check --fix bot cogs tests bench
+	$(BIN)/ruff format bot cogs tests bench
 
 check-content: $(STAMP_RUN)
 	$(BIN)/python -m bot.content check content

@@ -43,7 +43,11 @@ async def main(guilds: int) -> None:
         )
         t0 = time.perf_counter()
         bot = create_bot(
-            settings, Database.from_url(settings.database_url), store, clock=lambda: NOW
+            settings,
+            Database.from_url(settings.database_url),
+            store,
+            clock=lambda: NOW,
+            first_run_after=3600,
         )
         task = await start_bot(emu, bot, timeout=120)
         print(f"fan-out: bot connected to {guilds:,} guilds in {time.perf_counter() - t0:.1f} s")

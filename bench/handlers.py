@@ -32,7 +32,9 @@ async def main(answers: int, path: Path | None = None, rounds: int = 40) -> None
             database_url=f"sqlite:///{path}",
         )
         t0 = time.perf_counter()
-        bot = create_bot(settings, Database.from_url(settings.database_url), store)
+        bot = create_bot(
+            settings, Database.from_url(settings.database_url), store, first_run_after=3600
+        )
         task = await start_bot(emu, bot)
         print(
             f"handlers: emulator + bot ready in {(time.perf_counter() - t0) * 1000:.0f} ms "

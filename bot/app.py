@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import __version__
+from bot import __version__, logs
 from bot.components import answer_error, send_ephemeral
 from bot.config import Settings
 from bot.content import ContentStore
 from bot.db import Database
 from bot.limiter import Limiter
+from bot.metrics import InFlight, Metrics, MetricsServer
 from bot.outbox import Outbox
 from bot.practice_ui import COMPONENTS as PRACTICE_COMPONENTS
 from bot.scheduler import Scheduler, utcnow
@@ -30,6 +32,8 @@ from bot.watchdog import LoopWatchdog
 
 log = logging.getLogger(__name__)
 
+RESTARTING = "The bot is restarting; try again in a minute."
+T = TypeVar("T")
 COGS_DIR = Path(__file__).resolve().parent.parent / "cogs"
 
 
@@ -46,8 +50,17 @@ class StudyTree(app_commands.CommandTree[Any]):
     """Answers every app-command error in one place (components share the same reply)."""
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        bot: StudyBotMixin = self.client
+        command = interaction.command.qualified_name if interaction.command else "?"
+        logs.bind(guild=interaction.guild_id, user=interaction.user.id, command=command)
+        if interaction.type is not discord.InteractionType.application_command:
+            return True  # autocomplete: nothing to track
+        if bot.stopping:
+            await send_ephemeral(interaction, RESTARTING)
+            return False
+        bot.interaction_started(interaction, "command", command)
         # a member who uses a command may get DMs again (see Outbox.dm)
-        await self.client.outbox.reopen_dms(interaction.user.id)
+        await bot.outbox.reopen_dms(interaction.user.id)
         return True
 
     async def on_error(
@@ -57,7 +70,9 @@ class StudyTree(app_commands.CommandTree[Any]):
         cause = error.__cause__
         if isinstance(error, app_commands.TransformerError) and isinstance(cause, ServiceError):
             original = cause  # a domain or other option we refused, with its reason
+        bot: StudyBotMixin = self.client
         if isinstance(original, ServiceError):
+            bot.interaction_finished(interaction, "refused")
             await send_ephemeral(interaction, str(original))
             return
         message = None
@@ -70,10 +85,12 @@ class StudyTree(app_commands.CommandTree[Any]):
         elif isinstance(error, app_commands.TransformerError):
             message = "That value is not valid for this option."
         if message is not None:
+            bot.interaction_finished(interaction, "refused")
             await send_ephemeral(interaction, message)
             return
         command = interaction.command.qualified_name if interaction.command else "?"
-        await answer_error(interaction, original, f"command /{command}")
+        outcome = await answer_error(interaction, original, f"command /{command}")
+        bot.interaction_finished(interaction, outcome)
 
 
 class StudyBotMixin:
@@ -114,6 +131,15 @@ class StudyBotMixin:
         self.limiter = Limiter()
         self.outbox = Outbox(self, db, self.limiter, clock)  # type: ignore[arg-type]
         self.version = __version__
+        self.metrics = Metrics()
+        self.metrics.watch(self)
+        self.scheduler.observe = self._job_ran
+        self.in_flight = InFlight()
+        self.stopping = False
+        port = settings.metrics_port
+        self.metrics_server = (
+            MetricsServer(self, settings.metrics_host, port) if port is not None else None
+        )
 
     def now(self) -> datetime:
         return self.clock()
@@ -138,12 +164,58 @@ class StudyBotMixin:
         self.scheduler.register(bot.cogs.values())
         await self.outbox.load()
         await self.sync_commands()
+        if self.metrics_server is not None:
+            await self.metrics_server.start()
         self.scheduler.start()
         self.watchdog.start()
 
+    # -- interactions in flight, and a clean stop ---------------------------------------------
+    def interaction_started(self, interaction: discord.Interaction, kind: str, name: str) -> None:
+        self.in_flight.begin(interaction.id, kind, name)
+
+    def interaction_finished(self, interaction: discord.Interaction, outcome: str) -> None:
+        found = self.in_flight.end(interaction.id)
+        if found is not None:
+            kind, name, seconds = found
+            self.metrics.interaction(kind, name, outcome, seconds)
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, _command: object
+    ) -> None:
+        self.interaction_finished(interaction, "ok")
+
+    def until_stopping(self, items: Iterable[T]) -> Iterator[T]:
+        """`items`, one at a time, until a stop begins: a job stops between two sends, so
+        what it has not claimed yet goes out after the next start."""
+        for item in items:
+            if self.stopping:
+                return
+            yield item
+
+    def _job_ran(self, job_id: str, seconds: float, failed: bool) -> None:
+        self.metrics.job_seconds.labels(job_id).observe(seconds)
+        if failed:
+            self.metrics.job_errors.labels(job_id).inc()
+
+    async def shutdown(self, grace: float = 10.0) -> None:
+        """Stop cleanly: no new jobs or interactions, let those in flight finish (at most
+        `grace` seconds in all), then close the gateway and the database."""
+        self.stopping = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        if not await self.scheduler.drain(grace):
+            log.warning("stopped a job that was still running after %.0f s", grace)
+        left = max(0.0, deadline - loop.time())
+        if not await self.in_flight.wait_idle(left):
+            log.warning("%d interactions still running at shutdown", len(self.in_flight))
+        await self.close()
+
     async def close(self) -> None:
+        self.stopping = True
         self.scheduler.shutdown()
         await self.watchdog.stop()
+        if self.metrics_server is not None:
+            await self.metrics_server.stop()
         await super().close()  # type: ignore[misc]
         await self.db.close()
 
@@ -218,8 +290,9 @@ def create_bot(
     db: Database,
     content: ContentStore,
     clock: Callable[[], datetime] = utcnow,
+    first_run_after: float | None = None,
     **kwargs: Any,
 ) -> StudyBot | ShardedStudyBot:
-    scheduler = Scheduler(clock)
+    scheduler = Scheduler(clock) if first_run_after is None else Scheduler(clock, first_run_after)
     cls = ShardedStudyBot if settings.shard_count else StudyBot
     return cls(settings, db, content, scheduler, clock, **kwargs)

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 import discord
 
+from bot import logs
 from bot.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -147,15 +147,22 @@ class Component(discord.ui.DynamicItem[ItemT], Generic[ItemT], template=r"(?!)")
         return cls(item, **values)  # type: ignore[arg-type]
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        started = time.perf_counter()
+        bot: Any = interaction.client
+        tracked = hasattr(bot, "interaction_started")  # our bot (metrics, clean shutdown)
+        logs.bind(guild=interaction.guild_id, user=interaction.user.id, custom_id=self.custom_id)
+        if tracked and bot.stopping:
+            await send_ephemeral(interaction, "The bot is restarting; try again in a minute.")
+            return
+        if tracked:
+            bot.interaction_started(interaction, "component", self.prefix)
         outcome = "ok"
         try:
             await self.run(interaction)
         except Exception as error:
             outcome = await answer_error(interaction, error, f"component {self.custom_id!r}")
-        observe = getattr(interaction.client, "observe_interaction", None)
-        if observe is not None:  # the bot's metrics
-            observe(self.prefix, outcome, time.perf_counter() - started)
+        finally:
+            if tracked:
+                bot.interaction_finished(interaction, outcome)
 
     async def run(self, interaction: discord.Interaction) -> None:
         raise NotImplementedError  # every concrete component defines it

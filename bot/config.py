@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -13,37 +14,56 @@ DEFAULT_DATABASE_URL = "sqlite:///data/studybot.db"
 # sqlite+aiosqlite is what earlier versions wrote in .env: it means the same file
 SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "sqlite+aiosqlite", "postgresql+asyncpg")
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+LOG_FORMATS = ("text", "json")
+DEFAULT_CONTENT = Path("content")
 
 
-class Settings(BaseSettings):
-    """Every key is documented in `.env.example`."""
+def packaged_content() -> Path:
+    """The question bank that came with the bot: installed with the package (a wheel
+    carries content/ as `studybot_content`), or the source tree's own content/."""
+    try:
+        return Path(str(files("studybot_content")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "content"
+
+
+class ToolSettings(BaseSettings):
+    """What every `studybot` command reads (no token needed): every key is documented in
+    `.env.example`."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
-    discord_token: SecretStr = Field(min_length=1)
     database_url: str = DEFAULT_DATABASE_URL
-    content_dir: Path = Path("content")
-    dev_guild_id: int | None = None
+    content_dir: Path = DEFAULT_CONTENT
     log_level: str = "INFO"
-    shard_count: int | None = Field(default=None, ge=1)
-    shard_ids: list[int] | None = None
-    owner_ids: list[int] = Field(default_factory=list)
+    log_format: str = "text"
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=7, ge=1, le=365)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
 
-    @field_validator("dev_guild_id", "shard_count", mode="before")
+    @field_validator("backup_dir", "metrics_port", mode="before")
     @classmethod
-    def _empty_is_none(cls, value: object) -> object:
+    def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("shard_ids", "owner_ids", mode="before")
+    @field_validator("content_dir")
     @classmethod
-    def _comma_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [int(part) for part in value.replace(" ", "").split(",") if part]
-        if isinstance(value, int):
-            return [value]
+    def _content_found(cls, value: Path) -> Path:
+        # run from anywhere after `pip install`: the bank that came with the package
+        if value == DEFAULT_CONTENT and not value.exists():
+            return packaged_content()
         return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _valid_format(cls, value: str) -> str:
+        fmt = value.lower()
+        if fmt not in LOG_FORMATS:
+            raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}")
+        return fmt
 
     @field_validator("database_url")
     @classmethod
@@ -68,6 +88,30 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return level
+
+
+class Settings(ToolSettings):
+    """The bot's settings: the tool settings and what talking to Discord needs."""
+
+    discord_token: SecretStr = Field(min_length=1)
+    dev_guild_id: int | None = None
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: list[int] | None = None
+    owner_ids: list[int] = Field(default_factory=list)
+
+    @field_validator("dev_guild_id", "shard_count", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("shard_ids", "owner_ids", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(" ", "").split(",") if part]
+        if isinstance(value, int):
+            return [value]
+        return value
 
     @model_validator(mode="after")
     def _shards_fit(self) -> Settings:

@@ -44,6 +44,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -211,6 +212,7 @@ class Database:
         self._checkpoints = 0
         self._since_checkpoint = 0
         self._closed = False
+        self.observe_write: Callable[[float], None] | None = None  # seconds to commit: metrics
         if self.is_sqlite:
             engine = create_sqlite_engine(self.url, **engine_kwargs)
             self.engine = engine
@@ -254,13 +256,18 @@ class Database:
         result comes back once the transaction has committed."""
         if self._closed:
             raise RuntimeError("the database is closed")
-        if self._writer is None:
-            async with self._sessions.begin() as session:
-                return await session.run_sync(fn, *args, **kwargs)
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._writer.submit(_Job(fn, args, kwargs, loop, future))
-        return await future
+        started = time.perf_counter()
+        try:
+            if self._writer is None:
+                async with self._sessions.begin() as session:
+                    return await session.run_sync(fn, *args, **kwargs)
+            loop = asyncio.get_running_loop()
+            future: asyncio.Future[T] = loop.create_future()
+            self._writer.submit(_Job(fn, args, kwargs, loop, future))
+            return await future
+        finally:
+            if self.observe_write is not None:
+                self.observe_write(time.perf_counter() - started)
 
     # -- upkeep ------------------------------------------------------------------------------
     def _committed(self, units: int) -> None:

@@ -8,6 +8,7 @@ scheduled send (drops, reveals, reminders, reports) goes through one Limiter: at
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from types import TracebackType
 
 
@@ -18,10 +19,12 @@ class Limiter:
         self._slots = asyncio.Semaphore(concurrency)
         self._lock = asyncio.Lock()
         self.sent = 0
+        self.observe_wait: Callable[[float], None] | None = None  # seconds waited: metrics
 
     async def __aenter__(self) -> None:
-        await self._slots.acquire()
         loop = asyncio.get_running_loop()
+        asked = loop.time()
+        await self._slots.acquire()
         async with self._lock:
             now = loop.time()
             start = max(now, self._next)
@@ -29,6 +32,8 @@ class Limiter:
         if start > now:
             await asyncio.sleep(start - now)
         self.sent += 1
+        if self.observe_wait is not None:
+            self.observe_wait(loop.time() - asked)
 
     async def __aexit__(
         self,

@@ -71,6 +71,17 @@ class Meta(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class Guild(Base):
+    """A guild the bot serves or served: its own timezone (leaderboard weeks, the Monday
+    summary) and, once the bot has left it, when (its data goes 30 days later)."""
+
+    __tablename__ = "guilds"
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    left_at: Mapped[datetime | None] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
 class Member(Base):
     """A Discord user, app-wide: DM channel, DM state and report preference."""
 

@@ -9,10 +9,12 @@ thousands of due jobs would freeze the loop.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 Tick = Callable[[datetime], Awaitable[object]]
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 JOB_ATTRIBUTE = "__study_job__"
+FIRST_RUN_AFTER = 2.0  # seconds after the scheduler starts
 
 
 def utcnow() -> datetime:
@@ -51,13 +54,21 @@ def marked_jobs(owner: object) -> list[tuple[str, int, Tick]]:
 class Scheduler:
     """Owns one AsyncIOScheduler and the bot's jobs."""
 
-    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, clock: Callable[[], datetime] = utcnow, first_run_after: float = FIRST_RUN_AFTER
+    ) -> None:
         self.clock = clock
+        self.first_run_after = first_run_after  # tests that run jobs by hand push it away
         self._scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"misfire_grace_time": 300, "coalesce": True, "max_instances": 1},
         )
         self._ticks: dict[str, Tick] = {}
+        self._running: set[asyncio.Task[Any]] = set()
+        self._last_run = time.monotonic()  # start counts as a run, for /healthz
+        self.stopping = False
+        # (job id, seconds, failed) after each run: the bot's metrics
+        self.observe: Callable[[str, float, bool], None] | None = None
 
     @property
     def running(self) -> bool:
@@ -68,8 +79,27 @@ class Scheduler:
             self._scheduler.start()
 
     def shutdown(self) -> None:
+        self.stopping = True
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+
+    async def drain(self, seconds: float) -> bool:
+        """Stop starting jobs and wait up to `seconds` for the running ones to end (True
+        when they did)."""
+        self.shutdown()
+        running = [task for task in self._running if not task.done()]
+        if not running:
+            return True
+        _done, pending = await asyncio.wait(running, timeout=seconds)
+        for task in pending:
+            log.warning(
+                "job %s did not finish within %.0f s; stopping it", task.get_name(), seconds
+            )
+            task.cancel()
+        return not pending
+
+    def seconds_since_last_run(self) -> float:
+        return time.monotonic() - self._last_run
 
     def register(self, owners: Iterable[object]) -> None:
         """Register the @job methods of `owners` (the bot's cogs)."""
@@ -83,12 +113,28 @@ class Scheduler:
         self._ticks[job_id] = tick
 
         async def run() -> None:
+            if self.stopping:
+                return
+            task = asyncio.current_task()
+            if task is not None:
+                task.set_name(f"job:{job_id}")
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
+            started, failed = time.perf_counter(), False
             try:
                 await tick(self.clock())
             except Exception:
+                failed = True
                 log.exception("job %s failed", job_id)
+            finally:
+                self._last_run = time.monotonic()
+                if self.observe is not None:
+                    self.observe(job_id, time.perf_counter() - started, failed)
 
-        self._scheduler.add_job(run, "interval", seconds=seconds, id=job_id)
+        # the first run comes soon after the start, not a whole interval later: work left
+        # by a stop (or missed while down) goes out at once
+        first = datetime.now(UTC) + timedelta(seconds=self.first_run_after)
+        self._scheduler.add_job(run, "interval", seconds=seconds, id=job_id, next_run_time=first)
 
     def tick(self, job_id: str) -> Tick:
         """The job's function, to run it by hand (tests, /daily now)."""

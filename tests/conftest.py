@@ -143,6 +143,11 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
             "SHARD_COUNT",
             "SHARD_IDS",
             "OWNER_IDS",
+            "LOG_FORMAT",
+            "BACKUP_DIR",
+            "BACKUP_KEEP",
+            "METRICS_PORT",
+            "METRICS_HOST",
         }:
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)

@@ -5,7 +5,13 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.config import DEFAULT_DATABASE_URL, Settings, describe_error
+from bot.config import (
+    DEFAULT_DATABASE_URL,
+    Settings,
+    ToolSettings,
+    describe_error,
+    packaged_content,
+)
 
 
 def settings_error(**env: str) -> str:
@@ -17,9 +23,26 @@ def settings_error(**env: str) -> str:
 def test_defaults(clean_env: Path) -> None:
     s = Settings(discord_token="abc")  # type: ignore[arg-type]
     assert s.database_url == DEFAULT_DATABASE_URL
-    assert s.content_dir == Path("content")
+    # no content/ where the bot runs: the bank that came with it
+    assert s.content_dir == packaged_content()
+    assert (s.content_dir / "blueprint.yaml").exists()
     assert s.dev_guild_id is None
     assert s.log_level == "INFO"
+    assert (s.log_format, s.backup_dir, s.backup_keep) == ("text", None, 7)
+    assert (s.metrics_port, s.metrics_host) == (None, "127.0.0.1")
+
+
+def test_a_content_folder_where_the_bot_runs_is_used(clean_env: Path) -> None:
+    (clean_env / "content").mkdir()
+    assert Settings(discord_token="abc").content_dir == Path("content")  # type: ignore[arg-type]
+
+
+def test_tool_settings_need_no_token_and_check_their_values(clean_env: Path) -> None:
+    assert ToolSettings().database_url == DEFAULT_DATABASE_URL
+    with pytest.raises(ValidationError, match=r"log_format"):
+        ToolSettings(log_format="xml")
+    with pytest.raises(ValidationError):
+        ToolSettings(metrics_port=70000)
 
 
 def test_missing_token_names_the_fix(clean_env: Path) -> None:

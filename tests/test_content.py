@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from bot.content import ContentError, ContentStore, load_content
-from bot.content.__main__ import main as check_main
+from bot.content.check import main as check_main
 from tests.conftest import CONTENT_DIR, ROOT
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.content.__main__ import check
+from bot.content.check import check
 from tests.conftest import CONTENT_DIR
 
 TODAY = date(2026, 12, 1)

@@ -43,9 +43,11 @@ async def test_all_extensions_load_with_unique_commands(
         assert 1 <= len(payload["description"]) <= 100
     bot.scheduler.register(bot.cogs.values())  # what setup_hook does after loading
     assert bot.scheduler.job_ids() == [
+        "backup",
         "daily",
         "daily-counters",
         "exam-timeouts",
+        "guild-cleanup",
         "plan",
         "weekly-summary",
     ]

@@ -24,14 +24,14 @@ class DailyJobs:
     async def tick(self, now: datetime) -> None:
         """Everything due at `now`: drops (new and retried) and reveals."""
         work = await self.bot.db.read(daily.due_work, now, self.bot.owns_guild)
-        for item in work.missed:
+        for item in self.bot.until_stopping(work.missed):
             await self.skip(item, now)
-        for item in work.due:
+        for item in self.bot.until_stopping(work.due):
             await self.post_due(item, now)
-        for drop in work.retries:
+        for drop in self.bot.until_stopping(work.retries):
             if await self.bot.db.write(daily.claim_retry, drop, now):
                 await self.post(drop.id, now)
-        for drop_id in work.reveals:
+        for drop_id in self.bot.until_stopping(work.reveals):
             await self.reveal(drop_id, now)
 
     async def skip(self, item: daily.DueDrop, now: datetime) -> None:
@@ -119,7 +119,7 @@ class DailyJobs:
         """Show how many answered, at most once per refresh interval per drop."""
         drops = await self.bot.db.read(drop_answers.counters_to_refresh, self.bot.owns_guild)
         content = self.bot.content
-        for drop in drops:
+        for drop in self.bot.until_stopping(drops):
             try:
                 async with self.bot.limiter:
                     await self.drop_message(drop).edit(
@@ -134,7 +134,7 @@ class DailyJobs:
         """Last week's top 5 and biggest improver in each daily channel, once per week."""
         due = await self.bot.db.read(daily.due_summaries, now, self.bot.owns_guild)
         sent_count = 0
-        for guild_id, week in due:
+        for guild_id, week in self.bot.until_stopping(due):
             key = f"summary:{guild_id}:{week}"
             claimed = await self.bot.db.write(daily.claim_summary, guild_id, week, now)
             if claimed is None:

@@ -35,9 +35,9 @@ class PlanJobs:
         found = await self.bot.db.read(plan_due.due, self.bot.content, now, shard_filter=self._owns)
         sent: dict[str, int] = {}
         for kind, dues in found.items():
-            for item in dues.stale:
+            for item in self.bot.until_stopping(dues.stale):
                 await self._skip(item, now)
-            for item in dues.due:
+            for item in self.bot.until_stopping(dues.due):
                 if await self.deliver(item, now):
                     sent[kind] = sent.get(kind, 0) + 1
         await self.bot.db.write(plan_due.settle, found.settled)

@@ -258,7 +258,7 @@ class ExamCog(commands.Cog):
         """
         expired = await self.bot.db.read(exam.expired_exams, now)
         closed = 0
-        for sid in expired:
+        for sid in self.bot.until_stopping(expired):
             res = await self.bot.db.write(_claim_and_grade, self.bot.content, sid, now)
             if res is None:
                 continue

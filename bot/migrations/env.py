@@ -43,19 +43,19 @@ async def run_async_migrations() -> None:
         "DATABASE_URL", DEFAULT_DATABASE_URL
     )
     if is_sqlite(url):
-        engine = create_sqlite_engine(url)
+        sync_engine = create_sqlite_engine(url)
         try:
-            with engine.connect() as connection:
+            with sync_engine.connect() as connection:
                 do_run_migrations(connection)
                 connection.commit()
         finally:
-            engine.dispose()
+            sync_engine.dispose()
         return
     engine = create_async_engine(url)
     try:
-        async with engine.connect() as connection:
-            await connection.run_sync(do_run_migrations)
-            await connection.commit()
+        async with engine.connect() as async_connection:
+            await async_connection.run_sync(do_run_migrations)
+            await async_connection.commit()
     finally:
         await engine.dispose()
 
