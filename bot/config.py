@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -21,10 +21,10 @@ DEFAULT_CONTENT = Path("content")
 def packaged_content() -> Path:
     """The question bank that came with the bot: installed with the package (a wheel
     carries content/ as `studybot_content`), or the source tree's own content/."""
-    try:
-        return Path(str(files("studybot_content")))
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / "content"
+    spec = find_spec("studybot_content")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parent.parent / "content"
 
 
 class ToolSettings(BaseSettings):

@@ -86,11 +86,14 @@ class Scheduler:
     async def drain(self, seconds: float) -> bool:
         """Stop starting jobs and wait up to `seconds` for the running ones to end (True
         when they did)."""
-        self.shutdown()
+        self.stopping = True  # a run starting now returns at once
+        if self._scheduler.running:
+            self._scheduler.pause()  # (shutting APScheduler down would cancel the running)
         running = [task for task in self._running if not task.done()]
-        if not running:
-            return True
-        _done, pending = await asyncio.wait(running, timeout=seconds)
+        pending: set[asyncio.Task[Any]] = set()
+        if running:
+            _done, pending = await asyncio.wait(running, timeout=seconds)
+        self.shutdown()
         for task in pending:
             log.warning(
                 "job %s did not finish within %.0f s; stopping it", task.get_name(), seconds

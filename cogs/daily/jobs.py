@@ -8,6 +8,7 @@ from datetime import datetime
 
 import discord
 
+from bot import logs
 from bot.app import StudyBot
 from bot.services import daily, deliveries, drop_answers
 from cogs.daily import render
@@ -52,6 +53,13 @@ class DailyJobs:
 
     async def post(self, drop_id: int, now: datetime) -> bool:
         drop, settings = await self.bot.db.read(daily.drop_and_settings, drop_id)
+        with logs.context(guild=drop.guild_id, key=daily.drop_key(drop.guild_id, drop.local_date)):
+            return await self._post(drop, settings, now)
+
+    async def _post(
+        self, drop: daily.DailyDrop, settings: daily.GuildSettings, now: datetime
+    ) -> bool:
+        drop_id = drop.id
         content = self.bot.content
         ping = f"<@&{settings.role_id}>" if settings.role_id else None
         sent = await self.bot.outbox.send(
@@ -61,6 +69,7 @@ class DailyJobs:
             view=drop_view(content, drop),
             allowed_mentions=discord.AllowedMentions(roles=True),
         )
+        self.bot.metrics.sends.labels("daily", sent.outcome.name.lower()).inc()
         if sent.ok and sent.message is not None:
             await self.bot.db.write(daily.posted, drop_id, sent.message.id, now)
             return True
@@ -91,6 +100,7 @@ class DailyJobs:
         except discord.HTTPException as exc:
             error = f"{exc.status} {exc.code}: {exc.text}"
             log.warning("reveal of drop %s failed: %s", drop_id, error)
+        self.bot.metrics.sends.labels("reveal", "failed" if error else "sent").inc()
         if error is None:
             thread_id = await self._open_thread(message, drop)
         await self.bot.db.write(drop_answers.revealed, drop_id, now, thread_id, error)
@@ -145,6 +155,7 @@ class DailyJobs:
                 embed=render.summary_embed(summary),
                 allowed_mentions=discord.AllowedMentions.none(),
             )
+            self.bot.metrics.sends.labels("summary", sent.outcome.name.lower()).inc()
             await self.bot.db.write(
                 deliveries.record_send, key, now, ok=sent.ok, detail=sent.detail
             )

@@ -15,6 +15,7 @@ from typing import Any
 
 import discord
 
+from bot import logs
 from bot.app import StudyBot
 from bot.charts import render_progress_chart
 from bot.enums import DeliveryStatus
@@ -54,12 +55,18 @@ class PlanJobs:
             log.warning("skipped stale %s (due %s)", item.key, item.due_at)
 
     async def deliver(self, item: plan_due.Due, now: datetime) -> bool:
+        with logs.context(guild=item.guild_id, user=item.user_id, key=item.key):
+            return await self._deliver(item, now)
+
+    async def _deliver(self, item: plan_due.Due, now: datetime) -> bool:
         composed = await self.bot.db.write(
             plan_sends.claim_and_compose, self.bot.content, item, now
         )
         if composed is None:
             return False
         result = await self._send(item, await self._message(item, composed))
+        self.bot.metrics.sends.labels(item.kind, result.outcome.name.lower()).inc()
+        log.debug("%s: %s", item.key, result.outcome.value)
         if result.outcome is Outcome.RETRY:
             await self.bot.db.write(deliveries.release, item.key)  # the next tick tries again
         else:

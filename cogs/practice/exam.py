@@ -264,6 +264,7 @@ class ExamCog(commands.Cog):
                 continue
             embed = render.exam_result(self.bot.content, res)
             sent = await self.bot.outbox.dm(res.session.user_id, embed=embed, view=result_view(res))
+            self.bot.metrics.sends.labels("exam", sent.outcome.name.lower()).inc()
             await self.bot.db.write(_record_result, sid, now, sent.ok, sent.detail)
             closed += 1
             log.info(

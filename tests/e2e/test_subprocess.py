@@ -46,3 +46,104 @@ async def test_the_real_entry_point_answers_a_slash_command(
     assert "synced" in log
     assert emulator.token not in log  # the token is never logged
     emulator.assert_clean()
+
+
+MEMBERS = 30
+
+
+async def seed_due_kickoffs(url: str, user_ids: list[int]) -> None:
+    """Members a week into the plan whose week-2 kickoff fell due five minutes ago (UTC)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from bot.db import Database
+    from bot.models import Enrolment
+
+    now = datetime.now(UTC)
+    moment = now - timedelta(minutes=5)
+    rows = [
+        {
+            "user_id": uid,
+            "guild_id": None,
+            "channel_id": None,
+            "timezone": "UTC",
+            "start_date": moment.date() - timedelta(days=7),
+            "exam_date": None,
+            "weeks": 12,
+            "reminder_time": f"{moment:%H:%M}",
+            "reminder_day": moment.weekday(),
+            "deliver": "dm",
+            "status": "active",
+            "paused_on": None,
+            "outcome": None,
+            "created_at": now - timedelta(days=8),
+            "next_at": None,
+        }
+        for uid in user_ids
+    ]
+    db = Database.from_url(url)
+    await db.write(lambda s: s.execute(insert(Enrolment), rows))
+    await db.close()
+
+
+async def start_process(
+    emulator: DiscordEmulator, url: str, cwd: Path
+) -> asyncio.subprocess.Process:
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEV_GUILD_ID"}},
+        "DISCORD_TOKEN": emulator.token,
+        "DATABASE_URL": url,
+        "CONTENT_DIR": str(ROOT / "content"),
+        "LOG_FORMAT": "json",
+        "STUDYBOT_TEST_API": emulator.base_url,
+        "STUDYBOT_TEST_GATEWAY": emulator.gateway_url,
+        "PYTHONPATH": str(ROOT),
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "tests" / "launcher.py"),
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_sigterm_mid_tick_stops_cleanly_and_nothing_is_lost_or_doubled(
+    emulator: DiscordEmulator, world: World, sqlite_db_url: str, tmp_path: Path
+) -> None:
+    import json
+
+    members = [emulator.add_member(world.guild, f"m{i}") for i in range(MEMBERS)]
+    await seed_due_kickoffs(sqlite_db_url, [m.id for m in members])
+
+    def delivered() -> int:
+        return sum(len(emulator.dms(m)) for m in members)
+
+    proc = await start_process(emulator, sqlite_db_url, tmp_path)
+    await emulator.wait_ready(timeout=30)
+    await emulator.wait_for(lambda: delivered() >= 10, timeout=30)  # the tick is sending
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+    log = stderr.decode()
+    assert proc.returncode == 0, log
+    assert "Traceback" not in log
+    lines = [json.loads(line) for line in log.splitlines() if line.strip()]  # all JSON
+    messages = [line["message"] for line in lines]
+    assert "stopping: letting the work in flight finish" in messages
+    assert messages[-1] == "stopped"
+    first_run = delivered()
+    assert first_run < 2 * MEMBERS  # stopped mid-tick: some sends were still to come
+
+    await emulator.disconnect_all()
+    proc = await start_process(emulator, sqlite_db_url, tmp_path)
+    await emulator.wait_ready(timeout=30)
+    await emulator.wait_for(lambda: delivered() >= 2 * MEMBERS, timeout=60)
+    await asyncio.sleep(1.0)  # a double would show up now
+    proc.send_signal(signal.SIGINT)
+    _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, stderr.decode()
+    for member in members:  # a kickoff and a report each, exactly once
+        assert len(emulator.dms(member)) == 2, member.name
+    emulator.assert_clean()

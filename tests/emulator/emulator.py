@@ -194,6 +194,27 @@ class DiscordEmulator(InteractionDriver):
         )
         return user
 
+    def remove_bot(self, guild: Guild) -> None:
+        """The bot is kicked from `guild` (or the guild is deleted): GUILD_DELETE, and from
+        now on the guild and its channels answer 403 Missing Access."""
+        self._emit(guild.id, "GUILD_DELETE", {"id": str(guild.id)}, GUILDS)
+        self.state.guilds.pop(guild.id, None)
+        for channel_id in guild.channel_ids:
+            channel = self.state.channels.get(channel_id)
+            if channel is not None:
+                channel.deleted = True
+
+    def readd_bot(self, guild: Guild) -> None:
+        """The bot is invited back to `guild`: GUILD_CREATE, channels back as they were."""
+        self.state.guilds[guild.id] = guild
+        for channel_id in guild.channel_ids:
+            channel = self.state.channels.get(channel_id)
+            if channel is not None:
+                channel.deleted = False
+        payload = self.state.guild_payload(guild)
+        payload.pop("unavailable", None)  # a join: Discord sends no "unavailable" then
+        self._emit(guild.id, "GUILD_CREATE", payload)
+
     def delete_channel(self, channel: Channel) -> None:
         channel.deleted = True
         self._emit(channel.guild_id, "CHANNEL_DELETE", self.state.channel_payload(channel), GUILDS)
