@@ -7,7 +7,8 @@ import hashlib
 import json
 import logging
 import pkgutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -191,6 +192,17 @@ class StudyBotMixin:
             if self.stopping:
                 return
             yield item
+
+    @asynccontextmanager
+    async def boundary(self, job: str, **ids: Any) -> AsyncIterator[None]:
+        """One guild's or member's part of a job: an error here is logged with the ids and
+        counted, and the job goes on with the others."""
+        with logs.context(**ids):
+            try:
+                yield
+            except Exception:
+                self.metrics.job_errors.labels(job).inc()
+                log.exception("%s failed here; the job goes on with the others", job)
 
     def _job_ran(self, job_id: str, seconds: float, failed: bool) -> None:
         self.metrics.job_seconds.labels(job_id).observe(seconds)

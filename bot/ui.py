@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 
 from bot.content import LETTERS, ContentStore, Question
-from bot.services.errors import InvalidInput
+from bot.services.errors import InvalidInput, clip
 from bot.services.timezones import autocomplete
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 LABEL_MAX = 80
-INPUT_ECHO_MAX = 80  # member input quoted back in a reply
 
 
 def truncate(text: str, limit: int) -> str:
@@ -105,11 +104,6 @@ async def timezone_autocomplete(
 ) -> list[app_commands.Choice[str]]:
     """IANA timezone suggestions for any `timezone` option."""
     return [app_commands.Choice(name=z, value=z) for z in autocomplete(current)]
-
-
-def clip(text: str, limit: int = INPUT_ECHO_MAX) -> str:
-    """Member input as it may be quoted back in a reply: one line, at most `limit` characters."""
-    return truncate(" ".join(str(text).split()), limit)
 
 
 # -- the one permission check ------------------------------------------------------------------

@@ -42,9 +42,12 @@ class OpsCog(commands.Cog):
         for guild_id in self.bot.until_stopping(
             await self.bot.db.read(privacy.guilds_to_purge, now)
         ):
-            rows = await self.bot.db.write(privacy.purge_guild, guild_id)
-            log.info("removed the data of guild %s, which the bot left (%d rows)", guild_id, rows)
-            purged += 1
+            async with self.bot.boundary("guild-cleanup", guild=guild_id):
+                rows = await self.bot.db.write(privacy.purge_guild, guild_id)
+                log.info(
+                    "removed the data of guild %s, which the bot left (%d rows)", guild_id, rows
+                )
+                purged += 1
         return purged
 
     @commands.Cog.listener()

@@ -44,8 +44,11 @@ async def setup_guild(
         reveal_after=12,
         setup_by=ADMIN,
         shard_key=0,
-        now=now,
+        now=now - SET_UP_BEFORE,  # the drops from `now` on are the guild's first
     )
+
+
+SET_UP_BEFORE = timedelta(days=1)
 
 
 async def drop_for(

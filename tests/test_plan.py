@@ -275,14 +275,25 @@ async def test_reports_weekly_and_opt_out(db: Database, content: ContentStore) -
         db, content, user=OTHER, start_date=date(2026, 11, 25), now=FIXED_NOW - timedelta(days=1)
     )
     await set_member(db, OTHER, reports_enabled=False)
-    due = await find(db, FIXED_NOW, "report")
-    assert [(d.key, d.period, d.deliver) for d in due.due] == [
-        (f"report:{USER}:2026-W48", "2026-W48", "dm")
-    ]
-    await record(db, due, FIXED_NOW)
-    assert await find(db, FIXED_NOW + timedelta(days=1), "report") == ([], [])
+    # the first kickoff has no week of plan behind it: no report yet
+    assert await find(db, FIXED_NOW, "report") == ([], [])
     week_later = await find(db, FIXED_NOW + timedelta(weeks=1), "report")
-    assert [d.key for d in week_later.due] == [f"report:{USER}:2026-W49"]
+    assert [(d.key, d.period, d.deliver) for d in week_later.due] == [
+        (f"report:{USER}:2026-W49", "2026-W49", "dm")
+    ]
+    await record(db, week_later, FIXED_NOW + timedelta(weeks=1))
+    assert await find(db, FIXED_NOW + timedelta(weeks=1, days=1), "report") == ([], [])
+
+
+async def test_one_dm_at_a_kickoff_carries_the_report(db: Database, content: ContentStore) -> None:
+    await enrol(db, content, start_date=date(2026, 11, 25), now=FIXED_NOW - timedelta(days=1))
+    week_two = FIXED_NOW + timedelta(weeks=1)
+    found = await db.read(plan_due.due, content, week_two)
+    (kickoff,) = found["remind"].due
+    assert (kickoff.key, kickoff.report) == (f"remind:{USER}:2", f"report:{USER}:2026-W49")
+    assert found["report"].due == []  # not a second DM
+    at_first = await db.read(plan_due.due, content, FIXED_NOW)
+    assert [(d.key, d.report) for d in at_first["remind"].due] == [(f"remind:{USER}:1", None)]
 
 
 async def test_nudge_mid_week_when_behind(db: Database, content: ContentStore) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ from bot.enums import DeliveryKind, DeliveryStatus, DropStatus
 from bot.models import Answer, DailyDrop, GuildSettings
 from bot.services import deliveries
 from bot.services.deliveries import LEASE
-from bot.services.errors import InvalidInput, NotFound
+from bot.services.errors import InvalidInput, NotFound, clip
 from bot.services.leaderboard import WeeklySummary, weekly_summary
 from bot.services.periods import iso_week
 from bot.services.timezones import local_moment, parse_time, parse_timezone
@@ -36,15 +37,16 @@ RECENT_MISSES = timedelta(days=30)
 
 # -- setup ------------------------------------------------------------------------------------
 def parse_domains(content: ContentStore, text: str | None) -> list[str]:
+    """The domain ids of a comma-separated list; nothing (or only commas) means all."""
     ids = [d.id for d in content.blueprint.domains]
-    if not text:
+    chosen = [p.strip().lower() for p in (text or "").replace(";", ",").split(",") if p.strip()]
+    if not chosen:
         return ids
-    chosen = [part.strip().lower() for part in text.replace(";", ",").split(",") if part.strip()]
     unknown = [c for c in chosen if c not in ids]
     if unknown:
+        shown = ", ".join(clip(u, 30) for u in unknown[:5]) + (" …" if len(unknown) > 5 else "")
         raise InvalidInput(
-            f"Unknown domain(s): {', '.join(unknown)}. Use any of: "
-            f"{', '.join(ids)} (comma separated)."
+            f"Unknown domain(s): {shown}. Use any of: {', '.join(ids)} (comma separated)."
         )
     return list(dict.fromkeys(chosen))
 
@@ -136,36 +138,22 @@ class DueDrop:
         return drop_key(self.guild_id, self.day)
 
 
-def due_drops(
-    session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g: True
-) -> list[DueDrop]:
-    """Guilds whose drop for their current local day is due and not yet claimed.
+@dataclass(frozen=True)
+class Broken:
+    """A guild whose settings can never work (a timezone or time that cannot be read)."""
 
-    Plain rows and cached zones and times keep this fast with thousands of guilds.
-    """
-    rows = session.execute(
-        select(GuildSettings.guild_id, GuildSettings.post_time, GuildSettings.timezone).where(
-            GuildSettings.paused.is_(False)
-        )
-    )
-    due = []
-    for guild_id, post_time, zone in rows:
-        if not owns(guild_id):
-            continue
-        tz = parse_timezone(zone)
-        day = now.astimezone(tz).date()
-        moment = local_moment(day, _time(post_time), tz)
-        if now >= moment:
-            due.append(DueDrop(guild_id, day, moment))
-    done = deliveries.existing(session, (d.key for d in due))
-    return [d for d in due if d.key not in done]
+    guild_id: int
+    reason: str
 
 
-def missed_drops(
-    session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g: True
-) -> list[DueDrop]:
-    """Yesterday's drops (local) that never went out, e.g. during downtime: too stale to
-    post now, so the tick records them as skipped and logs them."""
+def _scan(
+    session: Session, now: datetime, owns: Callable[[int], bool]
+) -> tuple[list[DueDrop], list[DueDrop], list[Broken]]:
+    """One pass over the guilds: today's drops due now, yesterday's never sent (missed), and
+    the guilds whose settings cannot be read. Each guild stands alone: a bad row is reported,
+    never stops the others. A day's drop is due only when the guild was set up before its
+    moment, so `/daily setup` after today's time means the first drop comes tomorrow, as
+    its reply says."""
     rows = session.execute(
         select(
             GuildSettings.guild_id,
@@ -174,17 +162,49 @@ def missed_drops(
             GuildSettings.updated_at,
         ).where(GuildSettings.paused.is_(False))
     )
-    missed = []
+    due, missed, broken = [], [], []
     for guild_id, post_time, zone, updated_at in rows:
         if not owns(guild_id):
             continue
-        tz = parse_timezone(zone)
-        day = now.astimezone(tz).date() - timedelta(days=1)
-        moment = local_moment(day, _time(post_time), tz)
-        if updated_at < moment:  # set up before it was due
-            missed.append(DueDrop(guild_id, day, moment))
-    done = deliveries.existing(session, (d.key for d in missed))
-    return [d for d in missed if d.key not in done]
+        try:
+            tz, at = _zone(zone), _time(post_time)
+        except InvalidInput as error:
+            broken.append(Broken(guild_id, str(error)))
+            continue
+        today = now.astimezone(tz).date()
+        moment = local_moment(today, at, tz)
+        if now >= moment and updated_at < moment:
+            due.append(DueDrop(guild_id, today, moment))
+        yesterday = today - timedelta(days=1)
+        before = local_moment(yesterday, at, tz)
+        if updated_at < before:  # set up before it was due
+            missed.append(DueDrop(guild_id, yesterday, before))
+    done = deliveries.existing(session, (d.key for d in (*due, *missed)))
+    return (
+        [d for d in due if d.key not in done],
+        [d for d in missed if d.key not in done],
+        broken,
+    )
+
+
+def due_drops(
+    session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g: True
+) -> list[DueDrop]:
+    """Guilds whose drop for their current local day is due and not yet claimed."""
+    return _scan(session, now, owns)[0]
+
+
+def missed_drops(
+    session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g: True
+) -> list[DueDrop]:
+    """Yesterday's drops (local) that never went out, e.g. during downtime: too stale to
+    post now, so the tick records them as skipped and logs them."""
+    return _scan(session, now, owns)[1]
+
+
+@lru_cache(maxsize=2048)
+def _zone(name: str) -> ZoneInfo:
+    return parse_timezone(name)
 
 
 @lru_cache(maxsize=2048)
@@ -206,11 +226,17 @@ def failed_drops(
             GuildSettings.paused.is_(False),
         )
     )
-    return [
-        drop
-        for drop, settings in rows
-        if owns(drop.guild_id) and drop.local_date == local_day(settings, now)
-    ]
+    found = []
+    for drop, settings in rows:
+        if not owns(drop.guild_id):
+            continue
+        try:
+            today = local_day(settings, now)
+        except InvalidInput:  # reported by the scan; paused there
+            continue
+        if drop.local_date == today:
+            found.append(drop)
+    return found
 
 
 # -- rotation ---------------------------------------------------------------------------------
@@ -304,6 +330,7 @@ class DueWork:
     missed: list[DueDrop]
     retries: list[DailyDrop]
     reveals: list[int]
+    broken: list[Broken]
 
 
 def due_work(
@@ -311,12 +338,23 @@ def due_work(
 ) -> DueWork:
     from bot.services.drop_answers import due_reveals
 
+    due, missed, broken = _scan(session, now, owns)
     return DueWork(
-        due_drops(session, now, owns),
-        missed_drops(session, now, owns),
-        failed_drops(session, now, owns),
-        due_reveals(session, now, owns),
+        due, missed, failed_drops(session, now, owns), due_reveals(session, now, owns), broken
     )
+
+
+def pause_broken(
+    session: Session, guild_id: int, reason: str, now: datetime
+) -> GuildSettings | None:
+    """Pause a guild whose drops cannot work, saying why; its settings when it was just
+    paused (so the admin gets one DM), None when it already was."""
+    settings = session.get(GuildSettings, guild_id)
+    if settings is None or settings.paused:
+        return None
+    settings.paused, settings.updated_at = True, now
+    settings.pause_reason = f"{reason} Fix it with `/daily setup`."
+    return settings
 
 
 def skip(session: Session, item: DueDrop, now: datetime) -> bool:

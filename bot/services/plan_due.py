@@ -72,6 +72,7 @@ class Due(NamedTuple):
     guild_id: int | None
     channel_id: int | None
     period: str | None = None  # a report's ISO week (of the member's local date)
+    report: str | None = None  # a kickoff's: the key of the report it carries (one DM)
 
 
 class Dues(NamedTuple):
@@ -171,17 +172,36 @@ def _weekly(tick: _Tick, rows: Rows, kind: str, done: set[str], lag: int = 0) ->
 
 
 def _reports(tick: _Tick, rows: Rows, done: set[str]) -> list[Due]:
-    """Weekly reports from enrolment until a week after the plan ends (or the exam)."""
+    """Weekly reports, from the second kickoff (a week of plan behind them) until a week
+    after the plan ends (or the exam)."""
     found, hits, days = [], tick.hits(0), tick.days
     for uid, gid, cid, _deliver, schedule, n, start, exam, created, _ in rows:
         hit = hits[schedule]
         if hit is None or (created is not None and hit[0] < created):
             continue
+        k = (hit[1] - days[start]) // 7 + 1
         end = days[exam] + 1 if exam is not None else days[start] + 7 * n
-        if hit[1] <= end + 7 and (key := f"report:{uid}:{hit[2]}") not in done:
-            k = (hit[1] - days[start]) // 7 + 1
+        if k >= 2 and hit[1] <= end + 7 and (key := f"report:{uid}:{hit[2]}") not in done:
             found.append(Due("report", key, uid, k, hit[0], "dm", gid, cid, hit[2]))
     return found
+
+
+def _one_message(found: Found) -> None:
+    """A member gets one DM at a kickoff: a report due at the same moment as a kickoff
+    sent by DM rides in it (and leaves the list of reports to send on their own)."""
+    kickoffs, reports = found.get("remind"), found.get("report")
+    if kickoffs is None or reports is None:
+        return
+    by_moment = {(r.user_id, r.due_at): r for r in reports.due}
+    merged, carried = [], set()
+    for kickoff in kickoffs.due:
+        report = by_moment.get((kickoff.user_id, kickoff.due_at))
+        if report is not None and kickoff.deliver == "dm":
+            kickoff = kickoff._replace(report=report.key, period=report.period)
+            carried.add(report.key)
+        merged.append(kickoff)
+    found["remind"] = Dues(merged, kickoffs.stale)
+    found["report"] = Dues([r for r in reports.due if r.key not in carried], reports.stale)
 
 
 def _followups(tick: _Tick, rows: Rows) -> list[Due]:
@@ -363,6 +383,7 @@ def due(
             if content is None:
                 raise ValueError("nudges need the content store (the week's target)")
             found[kind] = _behind(session, content, tick, found[kind])
+    _one_message(found)
     busy = {d.user_id for dues in found.values() for d in (*dues.due, *dues.stale)}
     found.settled = (
         [(r.user_id, r.created_raw, _next_at(tick, r)) for r in tick.rows if r.user_id not in busy]

@@ -21,7 +21,7 @@ from bot.services.progress import ProgressReport
 class Composed:
     """The figures a kickoff, nudge, report or follow-up shows."""
 
-    report: ProgressReport | None = None
+    report: ProgressReport | None = None  # a report's, or the one a kickoff carries
     position: Position | None = None
     practised: int = 0  # this week's answers
     last_week: tuple[int, int] | None = None  # (answers, target) of the week before
@@ -35,6 +35,9 @@ def claim_and_compose(
     if not deliveries.claim(session, item.key, item.kind, now):
         return None
     uid = item.user_id
+    carried = None
+    if item.report is not None and deliveries.claim(session, item.report, "report", now):
+        carried = progress.report(session, content, user_id=uid, now=now)
     if item.kind == "report":
         return Composed(report=progress.report(session, content, user_id=uid, now=now))
     if item.kind == "examdone":
@@ -49,8 +52,9 @@ def claim_and_compose(
         return Composed(position=pos, practised=practised)
     last = practice_counts(session, [uid], shift_week(week, -1)).get(uid, 0)
     previous = week_target(content, pos.week - 1, pos.total) if pos.week > 1 else None
-    weak = progress.weak_domains(progress.report(session, content, user_id=uid, now=now))
+    weak = progress.weak_domains(carried or progress.report(session, content, user_id=uid, now=now))
     return Composed(
+        report=carried,
         position=pos,
         practised=practised,
         last_week=(last, previous) if previous else None,

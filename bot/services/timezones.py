@@ -16,7 +16,7 @@ from functools import cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.services.errors import InvalidInput
+from bot.services.errors import InvalidInput, clip
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -152,11 +152,11 @@ def parse_timezone(name: str) -> ZoneInfo:
             return ZoneInfo(canonical)
         except (ZoneInfoNotFoundError, ValueError):  # pragma: no cover - broken tz database
             pass
-    close = suggestions(text)
+    close = suggestions(text[:64])
     if text.upper() in ABBREVIATIONS:
         reason = f"'{text}' is an abbreviation, and daylight saving changes what it means"
     else:
-        reason = f"'{text}' is not a timezone I know"
+        reason = f"'{clip(text)}' is not a timezone I know"
     hint = f"Did you mean {', '.join(close)}?" if close else f"Use {EXAMPLE}."
     raise InvalidInput(f"{reason}. {hint}")
 
@@ -187,7 +187,7 @@ def parse_time(text: str) -> time:
             minute = int(ampm[2] or 0)
             hint = f" ({raw} is {hour:02d}:{minute:02d})" if minute < 60 else ""
             raise InvalidInput(f"Use the 24-hour clock{hint}: HH:MM, e.g. 09:00 or 18:30.")
-        raise InvalidInput(f"'{raw}' is not a time: use 24-hour HH:MM, e.g. 09:00 or 18:30.")
+        raise InvalidInput(f"'{clip(raw)}' is not a time: use 24-hour HH:MM, e.g. 09:00 or 18:30.")
     hour, minute = int(match[1]), int(match[2])
     if hour > 23 or minute > 59:
         raise InvalidInput(f"'{raw}' is not a time of day: hours run 00-23 and minutes 00-59.")
@@ -224,6 +224,33 @@ def local_moment(day: date, at: time, tz: ZoneInfo) -> datetime:
     if hi.second:
         hi += timedelta(seconds=60 - hi.second)
     return hi
+
+
+def moment_note(at: str, moment: datetime, tz_name: str) -> str:
+    """A note for a reply when `at` ("HH:MM") is not an ordinary wall time on `moment`'s
+    day: skipped by a DST change (the bot uses the first minute after the gap) or repeated
+    (the bot uses the first of the two). Empty on ordinary days."""
+    tz = zone(tz_name)
+    local = moment.astimezone(tz)
+    if f"{local:%H:%M}" != at:
+        return (
+            f" ({at} does not exist on {local:%a %d %b} in {tz_name}: the clocks go forward, "
+            f"so it comes at {local:%H:%M})"
+        )
+    naive = local.replace(tzinfo=None)
+    first = naive.replace(tzinfo=tz, fold=0).utcoffset()
+    if first != naive.replace(tzinfo=tz, fold=1).utcoffset():
+        return (
+            f" ({at} happens twice on {local:%a %d %b} in {tz_name}: the clocks go back, "
+            f"and it comes the first time, at UTC{_offset(first)})"
+        )
+    return ""
+
+
+def _offset(delta: timedelta | None) -> str:
+    minutes = int((delta or timedelta()).total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def latest_weekly(now: datetime, tz: ZoneInfo, weekday: int, at: time) -> tuple[datetime, date]:

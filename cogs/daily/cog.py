@@ -14,6 +14,7 @@ from bot.enums import DropStatus
 from bot.scheduler import job
 from bot.services import daily
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.timezones import moment_note as timezone_note
 from bot.ui import ADMIN_PERMISSIONS, manager_only, timezone_autocomplete
 from cogs.daily import render
 from cogs.daily.jobs import DailyJobs
@@ -31,9 +32,15 @@ def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -
     return [name for attr, name in NEEDED if not getattr(perms, attr)]
 
 
-def next_post(settings: daily.GuildSettings, now: datetime) -> datetime:
-    day = daily.local_day(settings, now)
-    moment = daily.post_moment(settings, day)
+def next_post(settings: daily.GuildSettings, now: datetime) -> datetime | None:
+    """When the next drop comes (None while paused, or when the settings cannot be read)."""
+    if settings.paused:
+        return None
+    try:
+        day = daily.local_day(settings, now)
+        moment = daily.post_moment(settings, day)
+    except InvalidInput:
+        return None
     return moment if moment > now else daily.post_moment(settings, day + timedelta(days=1))
 
 
@@ -112,10 +119,12 @@ class DailyCog(commands.Cog):
             now=now,
         )
         upcoming = next_post(settings, now)
+        assert upcoming is not None  # just set up, and validated
         await interaction.response.send_message(
             f"Daily drops are set: {channel.mention} at **{settings.post_time}** "
             f"({settings.timezone}), revealed after {settings.reveal_after_hours} h. "
-            f"The next one drops {discord.utils.format_dt(upcoming, 'F')}. "
+            f"The next one drops {discord.utils.format_dt(upcoming, 'F')}"
+            f"{timezone_note(settings.post_time, upcoming, settings.timezone)}. "
             "Try it now with `/daily now`.",
             ephemeral=True,
         )
@@ -150,9 +159,13 @@ class DailyCog(commands.Cog):
             self.bot.now(),
             reason="paused by an admin" if paused else None,
         )
-        await interaction.response.send_message(
-            "Daily drops paused." if paused else "Daily drops resumed.", ephemeral=True
-        )
+        if paused:
+            await interaction.response.send_message("Daily drops paused.", ephemeral=True)
+            return
+        settings = await self.bot.db.read(daily.get_settings, interaction.guild_id)
+        upcoming = next_post(settings, self.bot.now())
+        when = f" The next one drops {discord.utils.format_dt(upcoming, 'F')}." if upcoming else ""
+        await interaction.response.send_message(f"Daily drops resumed.{when}", ephemeral=True)
 
     @group.command(name="now")
     @manager_only

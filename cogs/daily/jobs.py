@@ -11,6 +11,8 @@ import discord
 from bot import logs
 from bot.app import StudyBot
 from bot.services import daily, deliveries, drop_answers
+from bot.services.errors import NotFound
+from bot.ui import CONTENT_MAX, truncate
 from cogs.daily import render
 from cogs.daily.views import drop_view
 
@@ -25,15 +27,37 @@ class DailyJobs:
     async def tick(self, now: datetime) -> None:
         """Everything due at `now`: drops (new and retried) and reveals."""
         work = await self.bot.db.read(daily.due_work, now, self.bot.owns_guild)
+        guard = self.bot.boundary
+        for broken in self.bot.until_stopping(work.broken):
+            async with guard("daily", guild=broken.guild_id):
+                await self.pause(broken.guild_id, broken.reason, now)
         for item in self.bot.until_stopping(work.missed):
-            await self.skip(item, now)
+            async with guard("daily", guild=item.guild_id, key=item.key):
+                await self.skip(item, now)
         for item in self.bot.until_stopping(work.due):
-            await self.post_due(item, now)
+            async with guard("daily", guild=item.guild_id, key=item.key):
+                await self.post_due(item, now)
         for drop in self.bot.until_stopping(work.retries):
-            if await self.bot.db.write(daily.claim_retry, drop, now):
-                await self.post(drop.id, now)
+            async with guard("daily", guild=drop.guild_id, drop=drop.id):
+                if await self.bot.db.write(daily.claim_retry, drop, now):
+                    await self.post(drop.id, now)
         for drop_id in self.bot.until_stopping(work.reveals):
-            await self.reveal(drop_id, now)
+            async with guard("daily", drop=drop_id):
+                await self.reveal(drop_id, now)
+
+    async def pause(self, guild_id: int, reason: str, now: datetime) -> None:
+        """Pause a guild whose drops cannot work and tell the admin who set them up, once."""
+        settings = await self.bot.db.write(daily.pause_broken, guild_id, reason, now)
+        if settings is None:
+            return
+        log.warning("paused the daily drops of guild %s: %s", guild_id, reason)
+        await self.bot.outbox.dm(
+            settings.setup_by,
+            content=truncate(
+                f"I paused the daily question drops in your server: {settings.pause_reason}",
+                CONTENT_MAX,
+            ),
+        )
 
     async def skip(self, item: daily.DueDrop, now: datetime) -> None:
         if await self.bot.db.write(daily.skip, item, now):
@@ -45,7 +69,11 @@ class DailyJobs:
         if daily.local_day(settings, now) != item.day:  # its local day is over
             await self.skip(item, now)
             return None
-        drop = await self.bot.db.write(daily.create_drop, self.bot.content, item, now, self.rng)
+        try:
+            drop = await self.bot.db.write(daily.create_drop, self.bot.content, item, now, self.rng)
+        except NotFound as error:  # no questions to choose from: it can never work
+            await self.pause(item.guild_id, str(error), now)
+            return None
         if drop is None:
             return None
         await self.post(drop.id, now)
@@ -128,36 +156,42 @@ class DailyJobs:
     async def refresh_counters(self, now: datetime) -> None:
         """Show how many answered, at most once per refresh interval per drop."""
         drops = await self.bot.db.read(drop_answers.counters_to_refresh, self.bot.owns_guild)
-        content = self.bot.content
         for drop in self.bot.until_stopping(drops):
-            try:
-                async with self.bot.limiter:
-                    await self.drop_message(drop).edit(
-                        embed=render.drop_embed(content, drop, answered=drop.answers),
-                        view=drop_view(content, drop),
-                    )
-            except discord.HTTPException as exc:
-                log.info("could not refresh drop %s: %s", drop.id, exc.code)
-            await self.bot.db.write(drop_answers.counter_shown, drop.id, drop.answers)
+            async with self.bot.boundary("daily-counters", guild=drop.guild_id, drop=drop.id):
+                await self._refresh(drop)
+
+    async def _refresh(self, drop: daily.DailyDrop) -> None:
+        content = self.bot.content
+        try:
+            async with self.bot.limiter:
+                await self.drop_message(drop).edit(
+                    embed=render.drop_embed(content, drop, answered=drop.answers),
+                    view=drop_view(content, drop),
+                )
+        except discord.HTTPException as exc:
+            log.info("could not refresh drop %s: %s", drop.id, exc.code)
+        await self.bot.db.write(drop_answers.counter_shown, drop.id, drop.answers)
 
     async def weekly_summaries(self, now: datetime) -> int:
         """Last week's top 5 and biggest improver in each daily channel, once per week."""
         due = await self.bot.db.read(daily.due_summaries, now, self.bot.owns_guild)
         sent_count = 0
         for guild_id, week in self.bot.until_stopping(due):
-            key = f"summary:{guild_id}:{week}"
-            claimed = await self.bot.db.write(daily.claim_summary, guild_id, week, now)
-            if claimed is None:
-                continue
-            channel_id, summary = claimed
-            sent = await self.bot.outbox.send(
-                channel_id,
-                embed=render.summary_embed(summary),
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
-            self.bot.metrics.sends.labels("summary", sent.outcome.name.lower()).inc()
-            await self.bot.db.write(
-                deliveries.record_send, key, now, ok=sent.ok, detail=sent.detail
-            )
-            sent_count += sent.ok
+            async with self.bot.boundary("weekly-summary", guild=guild_id, week=week):
+                sent_count += await self._summary(guild_id, week, now)
         return sent_count
+
+    async def _summary(self, guild_id: int, week: str, now: datetime) -> int:
+        claimed = await self.bot.db.write(daily.claim_summary, guild_id, week, now)
+        if claimed is None:
+            return 0
+        channel_id, summary = claimed
+        sent = await self.bot.outbox.send(
+            channel_id,
+            embed=render.summary_embed(summary),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.bot.metrics.sends.labels("summary", sent.outcome.name.lower()).inc()
+        key = f"summary:{guild_id}:{week}"
+        await self.bot.db.write(deliveries.record_send, key, now, ok=sent.ok, detail=sent.detail)
+        return int(sent.ok)

@@ -3,7 +3,7 @@ answer buttons are cogs/daily/views.py's)."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
 import discord
 
@@ -72,7 +72,7 @@ def reveal_embed(content: ContentStore, stats: RevealStats) -> discord.Embed:
 
 def status_embed(
     settings: GuildSettings,
-    next_post: Any,
+    next_post: datetime | None,
     open_drop: DailyDrop | None,
 ) -> discord.Embed:
     state = "paused" if settings.paused else "active"
@@ -87,7 +87,7 @@ def status_embed(
         embed.add_field(
             name="Why paused", value=truncate(settings.pause_reason, 1024), inline=False
         )
-    if not settings.paused:
+    if next_post is not None:
         embed.add_field(
             name="Next drop", value=discord.utils.format_dt(next_post, "F"), inline=False
         )

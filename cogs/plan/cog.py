@@ -15,6 +15,7 @@ from bot.charts import render_progress_chart
 from bot.scheduler import job
 from bot.services import members, plan, progress
 from bot.services.errors import InvalidInput
+from bot.services.timezones import moment_note as timezone_note
 from bot.ui import BRAND, DESCRIPTION_MAX, Domain, clip, timezone_autocomplete, truncate
 from cogs.plan import render
 from cogs.plan.jobs import PlanJobs
@@ -106,7 +107,8 @@ class PlanCog(commands.Cog):
             title=joined.position.label,
             colour=BRAND,
             description=f"You're in! Your first kickoff comes "
-            f"{discord.utils.format_dt(first, 'F')} ({discord.utils.format_dt(first, 'R')}).",
+            f"{discord.utils.format_dt(first, 'F')} ({discord.utils.format_dt(first, 'R')})"
+            f"{timezone_note(joined.enrolment.reminder_time, first, joined.enrolment.timezone)}.",
         )
         render.week_fields(embed, self.bot.content, joined.position)
         await interaction.response.send_message(

@@ -18,9 +18,10 @@ import discord
 from bot import logs
 from bot.app import StudyBot
 from bot.charts import render_progress_chart
+from bot.components import view_of
 from bot.enums import DeliveryStatus
 from bot.outbox import Outcome, Sent
-from bot.services import deliveries, plan_due, plan_sends
+from bot.services import deliveries, plan_due, plan_sends, progress
 from cogs.plan import render
 from cogs.plan.views import followup_view
 
@@ -35,12 +36,15 @@ class PlanJobs:
         """Send everything the plan owes at `now`; returns how many were sent, by kind."""
         found = await self.bot.db.read(plan_due.due, self.bot.content, now, shard_filter=self._owns)
         sent: dict[str, int] = {}
+        guard = self.bot.boundary
         for kind, dues in found.items():
             for item in self.bot.until_stopping(dues.stale):
-                await self._skip(item, now)
+                async with guard("plan", user=item.user_id, key=item.key):
+                    await self._skip(item, now)
             for item in self.bot.until_stopping(dues.due):
-                if await self.deliver(item, now):
-                    sent[kind] = sent.get(kind, 0) + 1
+                async with guard("plan", user=item.user_id, key=item.key):
+                    if await self.deliver(item, now):
+                        sent[kind] = sent.get(kind, 0) + 1
         await self.bot.db.write(plan_due.settle, found.settled)
         return sent
 
@@ -67,27 +71,31 @@ class PlanJobs:
         result = await self._send(item, await self._message(item, composed))
         self.bot.metrics.sends.labels(item.kind, result.outcome.name.lower()).inc()
         log.debug("%s: %s", item.key, result.outcome.value)
-        if result.outcome is Outcome.RETRY:
-            await self.bot.db.write(deliveries.release, item.key)  # the next tick tries again
-        else:
-            await self.bot.db.write(
-                deliveries.record_send, item.key, now, ok=result.ok, detail=result.detail
-            )
+        carried = item.report if item.kind == "remind" and composed.report else None
+        for key in (item.key, carried):
+            if key is None:
+                continue
+            if result.outcome is Outcome.RETRY:
+                await self.bot.db.write(deliveries.release, key)  # the next tick tries again
+            else:
+                await self.bot.db.write(
+                    deliveries.record_send, key, now, ok=result.ok, detail=result.detail
+                )
         return result.ok
+
+    async def _report(self, rep: progress.ProgressReport) -> dict[str, Any]:
+        content = self.bot.content
+        png = await asyncio.to_thread(render_progress_chart, rep, content)
+        return {
+            "embed": render.report_embed(content, rep),
+            "file": discord.File(io.BytesIO(png), filename="progress.png"),
+            "view": render.drill_view(rep),
+        }
 
     async def _message(self, item: plan_due.Due, composed: plan_sends.Composed) -> dict[str, Any]:
         content = self.bot.content
-        if composed.report is not None:
-            rep = composed.report
-            png = await asyncio.to_thread(render_progress_chart, rep, content)
-            message: dict[str, Any] = {
-                "embed": render.report_embed(content, rep),
-                "file": discord.File(io.BytesIO(png), filename="progress.png"),
-            }
-            view = render.drill_view(rep)
-            if view is not None:
-                message["view"] = view
-            return message
+        if item.kind == "report" and composed.report is not None:
+            return await self._report(composed.report)
         if item.kind == "examdone":
             return {
                 "content": "Your study plan has reached your exam date. How did it go?",
@@ -98,7 +106,17 @@ class PlanJobs:
             return {"content": render.nudge_text(composed.position, composed.practised)}
         embed = render.kickoff_embed(content, composed.position, composed.last_week, composed.weak)
         domains = [*composed.weak, *composed.position.plan_week.domains]
-        return {"embed": embed, "view": render.quiz_buttons(content, domains)}
+        buttons = render.quiz_buttons(content, domains)
+        if composed.report is None:
+            return {"embed": embed, "view": buttons}
+        # the week's report rides in the kickoff: one DM, two embeds, the chart
+        report = await self._report(composed.report)
+        drills = report["view"].children if report["view"] is not None else []
+        return {
+            "embeds": [embed, report["embed"]],
+            "file": report["file"],
+            "view": view_of(*buttons.children, *drills),
+        }
 
     async def _send(self, item: plan_due.Due, message: dict[str, Any]) -> Sent:
         outbox = self.bot.outbox

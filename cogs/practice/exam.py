@@ -259,20 +259,24 @@ class ExamCog(commands.Cog):
         expired = await self.bot.db.read(exam.expired_exams, now)
         closed = 0
         for sid in self.bot.until_stopping(expired):
-            res = await self.bot.db.write(_claim_and_grade, self.bot.content, sid, now)
-            if res is None:
-                continue
-            embed = render.exam_result(self.bot.content, res)
-            sent = await self.bot.outbox.dm(res.session.user_id, embed=embed, view=result_view(res))
-            self.bot.metrics.sends.labels("exam", sent.outcome.name.lower()).inc()
-            await self.bot.db.write(_record_result, sid, now, sent.ok, sent.detail)
-            closed += 1
-            log.info(
-                "exam %s timed out and was graded (result %s)",
-                sid,
-                "sent by DM" if sent.ok else sent.detail,
-            )
+            async with self.bot.boundary("exam-timeouts", exam=sid):
+                closed += await self._close(sid, now)
         return closed
+
+    async def _close(self, sid: int, now: datetime) -> int:
+        res = await self.bot.db.write(_claim_and_grade, self.bot.content, sid, now)
+        if res is None:
+            return 0
+        embed = render.exam_result(self.bot.content, res)
+        sent = await self.bot.outbox.dm(res.session.user_id, embed=embed, view=result_view(res))
+        self.bot.metrics.sends.labels("exam", sent.outcome.name.lower()).inc()
+        await self.bot.db.write(_record_result, sid, now, sent.ok, sent.detail)
+        log.info(
+            "exam %s timed out and was graded (result %s)",
+            sid,
+            "sent by DM" if sent.ok else sent.detail,
+        )
+        return 1
 
 
 def _claim_and_grade(session: Any, content: Any, sid: int, now: datetime) -> exam.Result | None:

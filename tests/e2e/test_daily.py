@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -140,11 +140,11 @@ async def test_deleted_channel_fails_then_pauses_and_tells_the_admin(
     emulator: DiscordEmulator, world: World, runner: Runner, clock: Clock
 ) -> None:
     bot = await runner.start()
-    await setup_daily(emulator, world, time="15:00")  # 14:00 UTC on the test day
+    await setup_daily(emulator, world, time="16:00")  # 15:00 UTC, half an hour from now
     emulator.delete_channel(world.channel)
     cog = bot.get_cog("DailyCog")
     assert cog is not None
-    for minutes in (0, 1, 2):
+    for minutes in (30, 31, 32):
         await cog.jobs.tick(clock.now + timedelta(minutes=minutes))  # type: ignore[attr-defined]
     settings = await get(bot.db, GuildSettings, world.guild.id)
     drop = await scalar(bot.db, select(DailyDrop))
@@ -155,7 +155,7 @@ async def test_deleted_channel_fails_then_pauses_and_tells_the_admin(
     dms = emulator.dms(world.admin)
     assert len(dms) == 1
     assert "paused the daily question drops" in dms[0].content
-    await cog.jobs.tick(clock.now + timedelta(minutes=3))  # type: ignore[attr-defined]
+    await cog.jobs.tick(clock.now + timedelta(minutes=33))  # type: ignore[attr-defined]
     assert emulator.invalid_requests_in(600) <= 3
     emulator.assert_clean()
 
@@ -246,7 +246,12 @@ async def test_admin_controls_reveal_pause_and_resume(
     assert len(emulator.channel_messages(world.channel)) == 1  # nothing while paused
     refused = await emulator.slash(world.admin, world.channel, "daily now")
     assert "paused" in refused.content
-    await emulator.slash(world.admin, world.channel, "daily resume")
+    resumed = await emulator.slash(world.admin, world.channel, "daily resume")
+    # resumed after today's 09:00: the reply says tomorrow, and the scheduler keeps to it
+    tomorrow = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    assert f"<t:{int(tomorrow.timestamp())}:F>" in resumed.content
     await cog.jobs.tick(clock.now)  # type: ignore[attr-defined]
+    assert len(emulator.channel_messages(world.channel)) == 1
+    await cog.jobs.tick(tomorrow)  # type: ignore[attr-defined]
     assert len(emulator.channel_messages(world.channel)) == 2
     emulator.assert_clean()

@@ -66,19 +66,30 @@ async def test_kickoff_dm_at_the_due_tick_exactly_once(
 ) -> None:
     await emulator.slash(world.alice, world.channel, "plan start", START)
     assert await tick(bot, clock) == {}
-    clock.advance(minutes=30)  # 15:00 UTC: the kickoff and the weekly report are due
+    clock.advance(minutes=30)  # 15:00 UTC: the first kickoff (no report: no week behind it)
     sent = await tick(bot, clock)
-    assert sent == {"remind": 1, "report": 1}
+    assert sent == {"remind": 1}
     assert await tick(bot, clock) == {}  # exactly once
-    dms = emulator.dms(world.alice)
-    kickoff = next(m for m in dms if m.embeds and m.embeds[0]["title"].startswith("Week 1"))
+    (kickoff,) = emulator.dms(world.alice)
     assert kickoff.embeds[0]["title"] == "Week 1 of 12 — Phase 1: ML fundamentals review"
+    assert kickoff.attachments == []
     button = next(b for b in kickoff.buttons() if b["custom_id"].startswith("plan:q:"))
     started = await emulator.click(world.alice, kickoff, button["custom_id"])
     assert started.ephemeral
     assert started.embeds[0]["title"].startswith("Quiz · question 1 of 10")
+
+    clock.advance(days=7)  # week 2: the kickoff carries the weekly report, in ONE message
+    assert await tick(bot, clock) == {"remind": 1}
+    assert await tick(bot, clock) == {}
+    second = emulator.dms(world.alice)[1:]
+    assert len(second) == 1
+    titles = [e["title"] for e in second[0].embeds]
+    assert titles[0].startswith("Week 2 of 12")
+    assert titles[1].startswith("Your progress")
+    assert [a.filename for a in second[0].attachments] == ["progress.png"]
     keys = sorted(await scalars(bot.db, select(Delivery.key).where(Delivery.status == "sent")))
-    assert keys[0] == f"remind:{world.alice.id}:1"
+    alice = world.alice.id
+    assert keys == [f"remind:{alice}:1", f"remind:{alice}:2", f"report:{alice}:2026-W49"]
     emulator.assert_clean()
 
 
@@ -94,16 +105,14 @@ async def test_closed_dms_fall_back_to_the_channel(
     assert posts[0].content.startswith(f"<@{world.alice.id}>")
     assert posts[0].embeds[0]["title"].startswith("Week 1 of 12")
     member = await get(bot.db, Member, world.alice.id)
-    report = await get(bot.db, Delivery, f"report:{world.alice.id}:2026-W48")
     assert member is not None
     assert member.dms_closed
-    assert report is not None
-    assert report.status == "failed"  # reports are personal: never posted in a channel
     assert emulator.invalid_requests_in(600) <= 2
     clock.advance(days=7)  # next week: DMs are known to be closed, so straight to the channel
     assert await tick(bot, clock) == {"remind": 1}
     posts = emulator.channel_messages(world.channel)
     assert posts[-1].embeds[0]["title"].startswith("Week 2 of 12")
+    assert len(posts[-1].embeds) == 1  # reports are personal: never posted in a channel
     assert emulator.invalid_requests_in(600) <= 2  # no new DM attempts
     emulator.assert_clean()
 
