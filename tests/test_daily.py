@@ -179,15 +179,15 @@ async def test_answers_reveal_stats_and_streaks(db: Database, content: ContentSt
         choice=q1.key,
         now=day1 + timedelta(minutes=3),
     )
-    with pytest.raises(drop_answers.AlreadyAnswered):
-        await db.write(
-            drop_answers.answer,
-            content,
-            drop_id=drop1.id,
-            user_id=B,
-            choice=q1.key,
-            now=day1 + timedelta(minutes=4),
-        )
+    again = await db.write(  # B clicks again, the right key this time: one answer each
+        drop_answers.answer,
+        content,
+        drop_id=drop1.id,
+        user_id=B,
+        choice=q1.key,
+        now=day1 + timedelta(minutes=4),
+    )
+    assert (again.choice, again.correct) == (wrong(q1), False)  # the first answer stands
     assert await db.read(drop_answers.due_reveals, day1 + timedelta(hours=11)) == []
     assert await db.read(drop_answers.due_reveals, day1 + timedelta(hours=12)) == [drop1.id]
     stats = await db.read(drop_answers.reveal_stats, drop1.id)

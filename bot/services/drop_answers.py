@@ -21,14 +21,6 @@ from bot.services.answers import Recorded, normalise_choice, record_answer
 from bot.services.errors import NotFound, ServiceError
 
 
-class AlreadyAnswered(ServiceError):
-    def __init__(self, choice: str) -> None:
-        super().__init__(
-            f"You already answered this drop ({', '.join(choice)}). "
-            "One answer per drop; the reveal shows how everyone did."
-        )
-
-
 class DropClosed(ServiceError):
     def __init__(self) -> None:
         super().__init__(
@@ -46,13 +38,15 @@ def answer(
     choice: str,
     now: datetime,
 ) -> Recorded:
-    """One private answer per member per drop; refused after the reveal."""
+    """One private answer per member per drop, refused after the reveal. A member who
+    answered already gets their first answer back (one answer each; no changes)."""
     drop = session.get(DailyDrop, drop_id)
     if drop is None:
         raise NotFound("That drop no longer exists.")
     previous = session.get(DailyAnswer, (drop_id, user_id))
-    if previous is not None:
-        raise AlreadyAnswered(previous.choice)
+    if previous is not None:  # a second click (maybe after a lost response): the same reply
+        question = content.questions[drop.question_id]
+        return Recorded(question, previous.choice, previous.correct, 0)
     if drop.status != DropStatus.OPEN or now >= drop.reveal_at:
         raise DropClosed()
     question = content.questions[drop.question_id]

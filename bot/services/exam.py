@@ -247,6 +247,24 @@ def result(session: Session, content: ContentStore, session_id: int) -> Result:
     )
 
 
+def outcome(
+    session: Session, content: ContentStore, *, session_id: int, user_id: int, now: datetime
+) -> Result:
+    """What a click on a closed exam shows: its result. An exam whose time ran out is
+    graded now if the scheduler has not graded it yet (the member sees it either way)."""
+    practice = practice_store.get(session, session_id)
+    if practice.user_id != user_id or practice.kind != SessionKind.EXAM:
+        raise NotYours()
+    if practice.status == SessionStatus.ABANDONED:
+        raise SessionOver("exam")
+    timed_out = practice.deadline_at is not None and now >= practice.deadline_at
+    if practice.status == SessionStatus.ACTIVE and not timed_out:
+        raise NotFound("This exam is still running.")
+    return grade(
+        session, content, session_id=session_id, now=now, expired=timed_out, delivered=True
+    )
+
+
 def mark_delivered(session: Session, session_id: int, delivered: bool) -> None:
     """Record whether the member has seen the result (the DM after a timeout)."""
     practice = practice_store.get(session, session_id)

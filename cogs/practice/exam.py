@@ -17,7 +17,7 @@ from bot.components import LETTER, Button, Field, number, view_of
 from bot.enums import DeliveryKind
 from bot.scheduler import job
 from bot.services import deliveries, exam
-from bot.services.quiz import Step
+from bot.services.quiz import SessionOver, Step
 from bot.ui import study_bot
 from cogs.practice import render
 
@@ -115,17 +115,30 @@ async def show_result(interaction: discord.Interaction, res: exam.Result, page: 
 async def act(
     interaction: discord.Interaction, action: Callable[..., Step], session_id: int, **kw: Any
 ) -> None:
-    """Run one exam action for the clicking member and show the page it leads to."""
+    """Run one exam action for the clicking member and show the page it leads to; on an
+    exam that is over (time ran out, or submitted), its result."""
     bot = study_bot(interaction)
-    step = await bot.db.write(
-        action,
-        bot.content,
-        session_id=session_id,
-        user_id=interaction.user.id,
-        now=bot.now(),
-        **kw,
-    )
+    try:
+        step = await bot.db.write(
+            action,
+            bot.content,
+            session_id=session_id,
+            user_id=interaction.user.id,
+            now=bot.now(),
+            **kw,
+        )
+    except SessionOver:
+        await show_outcome(interaction, session_id)
+        return
     await show(interaction, step)
+
+
+async def show_outcome(interaction: discord.Interaction, session_id: int) -> None:
+    bot = study_bot(interaction)
+    res = await bot.db.write(
+        exam.outcome, bot.content, session_id=session_id, user_id=interaction.user.id, now=bot.now()
+    )
+    await show_result(interaction, res, None)
 
 
 class ExamPick(Button, prefix="exam:p", fields=(SESSION, POSITION, LETTER)):
@@ -151,9 +164,13 @@ class ExamSubmit(Button, prefix="exam:s", fields=(SESSION,)):
     async def run(self, interaction: discord.Interaction) -> None:
         bot = study_bot(interaction)
         sid = self.values["session"]
-        back, answered, total, marked = await bot.db.read(
-            exam.submission, session_id=sid, user_id=interaction.user.id, now=bot.now()
-        )
+        try:
+            back, answered, total, marked = await bot.db.read(
+                exam.submission, session_id=sid, user_id=interaction.user.id, now=bot.now()
+            )
+        except SessionOver:  # submitted already, or time ran out: the result
+            await show_outcome(interaction, sid)
+            return
         await interaction.response.edit_message(
             embed=render.exam_confirm(answered, total, marked), view=confirm_view(sid, back)
         )

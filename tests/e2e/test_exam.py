@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.app import StudyBot
 from bot.content import ContentStore, Question
 from bot.models import Answer, PracticeSession
-from tests.conftest import scalar
+from tests.conftest import scalar, scalars
 from tests.e2e.conftest import Clock, World
 from tests.emulator import DiscordEmulator, Message
 
@@ -109,8 +109,11 @@ async def test_exam_closed_by_the_scheduler_sends_the_result_by_dm(
     assert len(dms) == 1
     assert dms[0].embeds[0]["title"] == "Mock exam: 1/25 (4%) — NOT YET"
     assert "Time ran out" in dms[0].embeds[0]["description"]
+    # a click on the exam's own message after the time ran out: the result, right there
     late = await emulator.click(world.alice, start.message, start.message.buttons()[0]["custom_id"])
-    assert "This exam is over" in late.content
+    assert late.type == 7
+    assert late.message is not None
+    assert late.message.embeds[0]["title"] == "Mock exam: 1/25 (4%) — NOT YET"
     practice = await scalar(bot.db, select(PracticeSession))
     assert practice is not None
     assert (practice.status, practice.result_delivered) == ("expired", True)
@@ -121,12 +124,32 @@ async def test_exam_timeout_with_closed_dms_is_recorded(
     emulator: DiscordEmulator, world: World, bot: StudyBot, clock: Clock
 ) -> None:
     emulator.set_dms_closed(world.alice)
-    await emulator.slash(world.alice, world.channel, "exam", {"length": "half"})
+    start = await emulator.slash(world.alice, world.channel, "exam", {"length": "half"})
     cog = bot.get_cog("ExamCog")
     assert cog is not None  # (extensions load their own module objects)
-    assert await cog.close_expired(clock.now + timedelta(hours=2)) == 1
+    assert await cog.close_expired(clock.advance(hours=2)) == 1
     assert emulator.dms(world.alice) == []
     practice = await scalar(bot.db, select(PracticeSession))
     assert practice is not None
     assert (practice.status, practice.result_delivered) == ("expired", False)
+    # the DM could not go: the exam's own message shows the result on the next click
+    assert start.message is not None
+    seen = await emulator.click(world.alice, start.message, start.message.buttons()[0]["custom_id"])
+    assert seen.message is not None
+    assert seen.message.embeds[0]["title"].startswith("Mock exam: 0/25")
+    practice = await scalar(bot.db, select(PracticeSession))
+    assert practice is not None
+    assert practice.result_delivered
+    emulator.assert_clean()
+
+
+async def test_a_second_exam_says_the_first_was_closed(
+    emulator: DiscordEmulator, world: World, bot: StudyBot
+) -> None:
+    first = await emulator.slash(world.alice, world.channel, "exam", {"length": "half"})
+    assert first.content == ""  # nothing to say the first time
+    second = await emulator.slash(world.alice, world.channel, "exam", {"length": "half"})
+    assert "previous mock exam was still running" in second.content
+    statuses = sorted(await scalars(bot.db, select(PracticeSession.status)))
+    assert statuses == ["abandoned", "active"]
     emulator.assert_clean()
