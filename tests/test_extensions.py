@@ -46,6 +46,7 @@ async def test_all_extensions_load_with_unique_commands(
         "daily",
         "daily-counters",
         "exam-timeouts",
+        "groupquiz",
         "plan",
         "weekly-summary",
     ]
