@@ -9,7 +9,9 @@ revealed as soon as everyone who joined has answered.
 Prints the click-to-acknowledgement latency (p50, p99) of the answers, the reveal's delay
 after the timer ran out, the reveal's delay after the last answer, and the 429s and
 invalid requests seen (the goal is none). The pause between questions is cut from 5 s to
-1 s to keep the run short; nothing else changes.
+1 s to keep the run short; nothing else changes. Members answer each question at
+random moments over `--spread` seconds (4 by default; 0 makes all 200 click in the same
+instant, the worst case, where the emulator and the bot share one process's two cores).
 Run: `python -m bench.groupquiz [--members N] [--questions N]`.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import time
 from datetime import timedelta
 
@@ -43,7 +46,10 @@ def revealed(message: Message) -> bool:
     return bool(message.embeds[0]["title"].endswith("revealed"))
 
 
-async def click(emu: DiscordEmulator, user: User, message: Message, q: Question) -> float:
+async def click(
+    emu: DiscordEmulator, user: User, message: Message, q: Question, delay: float = 0.0
+) -> float:
+    await asyncio.sleep(delay)  # when this member gets round to answering
     t0 = time.perf_counter()
     if q.multiple:
         result = await emu.select(user, message, message.selects()[0]["custom_id"], sorted(q.key))
@@ -63,7 +69,9 @@ async def run_quiz(
     channel: Channel,
     members: list[User],
     questions: int,
+    spread: float,
 ) -> tuple[list[float], list[float], list[float]]:
+    rng = random.Random(5)
     acks: list[float] = []
     after_timer: list[float] = []
     after_last: list[float] = []
@@ -78,7 +86,10 @@ async def run_quiz(
         q = store.questions[footer.split(" · ")[2]]
         timed = position == 0 or position % 4 == 3
         answering = members[1:] if timed else members  # the starter holds back: the timer
-        acks += await asyncio.gather(*(click(emu, m, message, q) for m in answering))
+        delays = [rng.uniform(0, spread) for _ in answering]
+        acks += await asyncio.gather(
+            *(click(emu, m, message, q, d) for m, d in zip(answering, delays, strict=True))
+        )
         last_answer = time.time()
         await emu.wait_for(lambda m=message: revealed(m), timeout=SECONDS + 10)
         seen = time.time()
@@ -103,7 +114,7 @@ def quiz_id_of(message: Message) -> int:
     return int(message.custom_ids()[0].split(":")[2])
 
 
-async def main(members: int, questions: int) -> None:
+async def main(members: int, questions: int, spread: float = 4.0) -> None:
     store = content()
     path = temp_db_path()
     await (await migrated(path)).close()
@@ -135,7 +146,8 @@ async def main(members: int, questions: int) -> None:
         limited = sum(1 for r in emu.requests if r.status == 429)
         print(
             f"live quiz: {members} members x {questions} questions ({SECONDS} s timer, "
-            f"{len(acks):,} answers) in {elapsed:.0f} s"
+            f"{len(acks):,} answers, each question's clicks spread over {spread:g} s) "
+            f"in {elapsed:.0f} s"
         )
         report("answer click to acknowledgement", acks, "p99 < 250 ms")
         report("reveal after the timer ran out", after_timer, "p99 < 1.5 s")
@@ -151,5 +163,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument(
+        "--spread", type=float, default=4.0, help="seconds over which members answer (0: at once)"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.members, args.questions))
+    asyncio.run(main(args.members, args.questions, args.spread))

@@ -13,6 +13,7 @@ import math
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.projections.polar import PolarAxes
 from matplotlib.ticker import MaxNLocator
 
 from bot.content import ContentStore
@@ -145,9 +146,11 @@ def render_radar_chart(
     """The group's accuracy per section on a radar, with the pass line as a ring."""
     fig = Figure(figsize=(WIDTH, 6.0), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1, projection="polar")
+    ax: PolarAxes = fig.add_subplot(1, 1, 1, projection="polar")  # type: ignore[assignment]
     n = len(labels)
-    angles = [math.pi / 2 - 2 * math.pi * i / n for i in range(n)]
+    ax.set_theta_offset(math.pi / 2)  # the first section on top, then clockwise
+    ax.set_theta_direction(-1)
+    angles = [2 * math.pi * i / n for i in range(n)]
     values = [a if a is not None else 0.0 for a in accuracy]
     closed_angles, closed_values = [*angles, angles[0]], [*values, values[0]]
     ring = [pass_line] * (n + 1)
@@ -165,7 +168,7 @@ def render_radar_chart(
     ]
     ax.set_xticks(angles, ticks, fontsize=FONT)
     ax.tick_params(axis="x", pad=14)
-    ax.set_title(title, fontsize=FONT + 2, color=TEXT, pad=24)
+    fig.suptitle(title, fontsize=FONT + 2, color=TEXT, x=0.02, ha="left")
     fig.text(0.02, 0.02, f"dashed ring: pass ≈ {pass_line}%", fontsize=FONT, color=TEXT)
-    fig.subplots_adjust(left=0.12, right=0.88, top=0.84, bottom=0.1)
+    fig.subplots_adjust(left=0.2, right=0.8, top=0.82, bottom=0.12)
     return _png(fig)

@@ -269,6 +269,7 @@ def answer(
     question = content.questions[current.question_id]
     choice = normalise_choice(question, choice)
     correct = question.grade(choice)
+    response_ms = max(0, int((now - (current.shown_at or now)).total_seconds() * 1000))
     inserted: Any = session.execute(
         dialect_insert(dialect_of(session), LiveAnswer)
         .values(
@@ -277,7 +278,7 @@ def answer(
             position=position,
             choice=choice,
             correct=correct,
-            response_ms=max(0, int((now - (current.shown_at or now)).total_seconds() * 1000)),
+            response_ms=response_ms,
             answered_at=now,
         )
         .on_conflict_do_nothing()
@@ -320,7 +321,7 @@ def answer(
         choice=choice,
         source=AnswerSource.GROUP,
         now=now,
-        response_ms=max(0, int((now - (current.shown_at or now)).total_seconds() * 1000)),
+        response_ms=response_ms,
     )
     # read after this answer's own updates: a racing answer's count is committed by now
     participants = session.scalar(
