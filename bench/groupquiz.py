@@ -138,6 +138,7 @@ async def main(members: int, questions: int, spread: float = 4.0) -> None:
                 channel,
                 users,
                 questions,  # type: ignore[arg-type]
+                spread,
             )
         finally:
             await asyncio.wait_for(bot.wait_until_ready(), 10)  # a clean close
