@@ -13,6 +13,7 @@ import math
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.projections.polar import PolarAxes
 from matplotlib.ticker import MaxNLocator
 
 from bot.content import ContentStore
@@ -104,3 +105,70 @@ def render_progress_chart(report: ProgressReport, content: ContentStore) -> byte
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def render_score_chart(percents: list[float], pass_line: int, title: str) -> bytes:
+    """A mock-exam day's score distribution: members per 10-point band, the pass line."""
+    fig = Figure(figsize=(WIDTH, 4.2), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    edges = list(range(0, 101, 10))
+    bands = [0] * 10
+    for p in percents:
+        bands[min(int(p // 10), 9)] += 1
+    colours = [ABOVE if lo >= pass_line else BELOW for lo in edges[:-1]]
+    ax.bar([lo + 5 for lo in edges[:-1]], bands, width=8.6, color=colours)
+    ax.axvline(pass_line, color=TEXT, linestyle="--", linewidth=1.4)
+    top = max([*bands, 1])
+    ax.text(pass_line + 1, top * 1.05, f"pass ≈ {pass_line}%", fontsize=FONT, color=TEXT)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, top * 1.2)
+    ax.set_xticks(edges, [f"{e}" for e in edges[:-1]] + ["100%"], fontsize=FONT)
+    ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
+    ax.tick_params(axis="y", labelsize=FONT)
+    ax.set_xlabel("score", fontsize=FONT, color=TEXT)
+    ax.set_ylabel("members", fontsize=FONT, color=TEXT)
+    ax.set_title(title, fontsize=FONT + 2, loc="left", color=TEXT)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.subplots_adjust(left=0.09, right=0.97, top=0.88, bottom=0.14)
+    return _png(fig)
+
+
+def render_radar_chart(
+    labels: list[str], accuracy: list[float | None], counts: list[int], pass_line: int, title: str
+) -> bytes:
+    """The group's accuracy per section on a radar, with the pass line as a ring."""
+    fig = Figure(figsize=(WIDTH, 6.0), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)
+    ax: PolarAxes = fig.add_subplot(1, 1, 1, projection="polar")  # type: ignore[assignment]
+    n = len(labels)
+    ax.set_theta_offset(math.pi / 2)  # the first section on top, then clockwise
+    ax.set_theta_direction(-1)
+    angles = [2 * math.pi * i / n for i in range(n)]
+    values = [a if a is not None else 0.0 for a in accuracy]
+    closed_angles, closed_values = [*angles, angles[0]], [*values, values[0]]
+    ring = [pass_line] * (n + 1)
+    ax.plot(closed_angles, ring, color=TEXT, linestyle="--", linewidth=1.2)
+    ax.plot(closed_angles, closed_values, color=LINE, linewidth=2.2)
+    ax.fill(closed_angles, closed_values, color=LINE, alpha=0.18)
+    for angle, value, acc in zip(angles, values, accuracy, strict=True):
+        colour = EMPTY if acc is None else ABOVE if acc >= pass_line else BELOW
+        ax.plot([angle], [value], marker="o", markersize=8, color=colour)
+    ax.set_ylim(0, 100)
+    ax.set_yticks([25, 50, 75, 100], ["25", "50", "75", "100%"], fontsize=FONT - 1, color="#607d8b")
+    ticks = [
+        f"{label}\n{'–' if acc is None else f'{acc:.0f}%'} ({count})"
+        for label, acc, count in zip(labels, accuracy, counts, strict=True)
+    ]
+    ax.set_xticks(angles, ticks, fontsize=FONT)
+    ax.tick_params(axis="x", pad=14)
+    fig.suptitle(title, fontsize=FONT + 2, color=TEXT, x=0.02, ha="left")
+    fig.text(0.02, 0.02, f"dashed ring: pass ≈ {pass_line}%", fontsize=FONT, color=TEXT)
+    fig.subplots_adjust(left=0.2, right=0.8, top=0.82, bottom=0.12)
+    return _png(fig)

@@ -27,6 +27,7 @@ class AnswerSource(StrEnum):
     EXAM = "exam"
     REVIEW = "review"
     DAILY = "daily"
+    GROUP = "group"  # a live group quiz (scored as practice)
 
 
 class DropStatus(StrEnum):
@@ -52,6 +53,8 @@ class DeliveryKind(StrEnum):
     REPORT = "report"
     EXAMDONE = "examdone"
     EXAM = "exam"
+    LIVE = "live"
+    MOCK = "mock"
 
 
 class EnrolmentStatus(StrEnum):
@@ -64,3 +67,25 @@ class EnrolmentStatus(StrEnum):
 class Deliver(StrEnum):
     DM = "dm"
     CHANNEL = "channel"
+
+
+class DailyMode(StrEnum):
+    ROTATE = "rotate"
+    WEAK_SPOTS = "weak-spots"
+
+
+class LiveStatus(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    STOPPED = "stopped"  # by /groupquiz stop
+    ENDED = "ended"  # after a restart, or when the channel is gone
+
+
+class MockStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    OPEN = "open"  # the Start button is up
+    CLOSED = "closed"  # the window closed; waiting for started exams to end
+    REPORTED = "reported"
+    CANCELLED = "cancelled"
+    MISSED = "missed"  # the whole window passed while the bot was down
+    FAILED = "failed"  # the channel could not be posted in

@@ -250,6 +250,7 @@ class GuildSettings(Base):
     role_id: Mapped[int | None] = mapped_column(Snowflake)
     domains: Mapped[str] = mapped_column(String(200))  # comma separated domain ids
     reveal_after_hours: Mapped[int] = mapped_column(Integer, default=12)
+    mode: Mapped[str] = mapped_column(String(16), default="rotate", server_default="rotate")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     pause_reason: Mapped[str | None] = mapped_column(Text)
     failures: Mapped[int] = mapped_column(Integer, default=0)
@@ -282,6 +283,7 @@ class DailyDrop(Base):
     revealed_at: Mapped[datetime | None]
     answers: Mapped[int] = mapped_column(Integer, default=0)
     shown_answers: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(Text)  # why weak-spots mode picked it
 
 
 class DailyAnswer(Base):
@@ -345,3 +347,93 @@ class Delivery(Base):
     finished_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class LiveQuiz(Base):
+    """A live group quiz in a channel: one question at a time, revealed to everyone.
+
+    `live_channel_id` holds the channel while the quiz runs (NULL once it ended): its unique
+    constraint makes "one live quiz per channel" hold across processes.
+    """
+
+    __tablename__ = "live_quizzes"
+    __table_args__ = (Index("ix_live_quizzes_status_next", "status", "next_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    channel_id: Mapped[int] = mapped_column(Snowflake)
+    live_channel_id: Mapped[int | None] = mapped_column(Snowflake, unique=True)
+    started_by: Mapped[int] = mapped_column(Snowflake)
+    scope: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # running | finished | stopped | ended
+    position: Mapped[int] = mapped_column(Integer, default=-1)  # the question shown (or last)
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime | None]  # when the next question (or the scoreboard) is due
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    end_note: Mapped[str | None] = mapped_column(Text)
+
+
+class LiveQuizItem(Base):
+    """One question of a live quiz: its message, its timer and its reveal."""
+
+    __tablename__ = "live_quiz_items"
+    quiz_id: Mapped[int] = mapped_column(
+        ForeignKey("live_quizzes.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    question_id: Mapped[str] = mapped_column(String(40))
+    message_id: Mapped[int | None] = mapped_column(Snowflake)
+    shown_at: Mapped[datetime | None]
+    deadline_at: Mapped[datetime | None]
+    revealed_at: Mapped[datetime | None]  # set once, by whoever claims the reveal
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LiveAnswer(Base):
+    """A member's one answer to one question of a live quiz."""
+
+    __tablename__ = "live_answers"
+    quiz_id: Mapped[int] = mapped_column(
+        ForeignKey("live_quizzes.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    choice: Mapped[str] = mapped_column(String(8))
+    correct: Mapped[bool] = mapped_column(Boolean)
+    response_ms: Mapped[int] = mapped_column(Integer)
+    answered_at: Mapped[datetime]
+
+
+class MockDay(Base):
+    """A group mock-exam day: one question set, a start window, a group result."""
+
+    __tablename__ = "mock_days"
+    __table_args__ = (Index("ix_mock_days_status_starts", "status", "starts_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake, index=True)
+    channel_id: Mapped[int] = mapped_column(Snowflake)
+    scheduled_by: Mapped[int] = mapped_column(Snowflake)
+    timezone: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime]
+    closes_at: Mapped[datetime]  # the start window's end
+    length: Mapped[str] = mapped_column(String(8))  # full | half
+    scheme: Mapped[str] = mapped_column(String(16))  # official | domains
+    question_ids: Mapped[str] = mapped_column(Text)  # comma separated, the set everyone gets
+    status: Mapped[str] = mapped_column(String(16))  # scheduled | open | closed | reported | …
+    message_id: Mapped[int | None] = mapped_column(Snowflake)
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class MockEntry(Base):
+    """A member's start of a mock-exam day: their exam session (one per member)."""
+
+    __tablename__ = "mock_entries"
+    day_id: Mapped[int] = mapped_column(
+        ForeignKey("mock_days.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    session_id: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]

@@ -33,7 +33,7 @@ from bot.ui import (
 KIND_TITLES: dict[str, str] = {SessionKind.QUIZ: "Quiz", SessionKind.REVIEW: "Review"}
 SESSION, POSITION = number("session"), number("position")
 MULTI = Field("multi", "m")  # the select of a multiple-select question
-SCOPE = Field("scope", r"[a-z_]+(?:\.[a-z_]+)?")
+SCOPE = Field("scope", r"[a-z0-9_]+(?:\.[a-z0-9_]+)?")
 
 
 def answer_components(

@@ -93,6 +93,21 @@ def explanation_field(embed: discord.Embed, question: Question, *, inline: bool 
     embed.add_field(name="Read more", value=truncate(links, FIELD_VALUE_MAX), inline=inline)
 
 
+BAR = 12
+
+
+def answer_bars(question: Question, counts: dict[str, int], answered: int) -> str:
+    """How a group answered: a bar per option, the key ticked."""
+    lines = []
+    for letter in question.letters:
+        n = counts.get(letter, 0)
+        share = n / answered if answered else 0.0
+        fill = round(share * BAR)
+        mark = "✅" if letter in question.answer else "▫️"
+        lines.append(f"{mark} **{letter}** `{'█' * fill}{'░' * (BAR - fill)}` {n} ({share:.0%})")
+    return "\n".join(lines)
+
+
 def study_bot(interaction: discord.Interaction) -> StudyBot:
     """The bot behind an interaction, typed as ours."""
     bot: StudyBot = interaction.client  # type: ignore[assignment]

@@ -47,7 +47,9 @@ async def test_all_extensions_load_with_unique_commands(
         "daily",
         "daily-counters",
         "exam-timeouts",
+        "groupquiz",
         "guild-cleanup",
+        "mockexam",
         "plan",
         "weekly-summary",
     ]

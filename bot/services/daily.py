@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.content import ContentStore
-from bot.enums import DeliveryKind, DeliveryStatus, DropStatus
+from bot.enums import DailyMode, DeliveryKind, DeliveryStatus, DropStatus
 from bot.models import Answer, DailyDrop, GuildSettings
-from bot.services import deliveries
+from bot.services import deliveries, weak_spots
 from bot.services.deliveries import LEASE
 from bot.services.errors import InvalidInput, NotFound, clip
 from bot.services.leaderboard import WeeklySummary, weekly_summary
@@ -65,8 +65,11 @@ def configure(
     setup_by: int,
     shard_key: int,
     now: datetime,
+    mode: str = DailyMode.ROTATE,
 ) -> GuildSettings:
     tz = parse_timezone(timezone)
+    if mode not in tuple(DailyMode):
+        raise InvalidInput("mode is rotate or weak-spots.")
     at = parse_time(time)
     if not REVEAL_HOURS[0] <= reveal_after <= REVEAL_HOURS[1]:
         raise InvalidInput("reveal_after is 1 to 24 hours.")
@@ -81,6 +84,7 @@ def configure(
     settings.role_id = role_id
     settings.domains = ",".join(chosen)
     settings.reveal_after_hours = reveal_after
+    settings.mode = mode
     settings.paused, settings.pause_reason, settings.failures = False, None, 0
     settings.setup_by = setup_by
     settings.shard_key = shard_key
@@ -305,12 +309,26 @@ def create_drop(
     if existing is not None:
         return None  # a stale claim taken over: the drop exists, the retry path posts it
     settings = get_settings(session, due.guild_id)
+    if settings.mode == DailyMode.WEAK_SPOTS:  # the group's weak spots (bot/services/weak_spots)
+        pick = weak_spots.choose_drop(
+            session,
+            content,
+            guild_id=settings.guild_id,
+            domains=settings.domains.split(","),
+            today=due.day,
+            now=now,
+            rng=rng,
+        )
+        question_id, reason = pick.question_id, pick.reason
+    else:
+        question_id, reason = choose_question(session, content, settings, now, rng), None
     drop = DailyDrop(
         guild_id=due.guild_id,
         local_date=due.day,
         status=DropStatus.PENDING,
         attempts=0,
-        question_id=choose_question(session, content, settings, now, rng),
+        question_id=question_id,
+        reason=reason,
         channel_id=settings.channel_id,
         due_at=due.due_at,
         reveal_at=now + timedelta(hours=settings.reveal_after_hours),

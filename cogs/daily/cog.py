@@ -81,6 +81,15 @@ class DailyCog(commands.Cog):
         role="A role to ping with each drop",
         domains="Comma separated domain ids (default: all five)",
         reveal_after="Hours until the answer is revealed (1 to 24)",
+        mode="rotate through the bank, or draw most drops from the group's weak spots",
+    )
+    @app_commands.choices(
+        mode=[
+            app_commands.Choice(name="rotate: every question in turn", value="rotate"),
+            app_commands.Choice(
+                name="weak-spots: mostly the group's weakest sections", value="weak-spots"
+            ),
+        ]
     )
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     @manager_only
@@ -93,6 +102,7 @@ class DailyCog(commands.Cog):
         role: discord.Role | None = None,
         domains: str | None = None,
         reveal_after: app_commands.Range[int, 1, 24] = 12,
+        mode: app_commands.Choice[str] | None = None,
     ) -> None:
         """Set up (or change) the daily question drop."""
         guild = interaction.guild
@@ -117,12 +127,14 @@ class DailyCog(commands.Cog):
             setup_by=interaction.user.id,
             shard_key=self.bot.shard_of(guild.id),
             now=now,
+            mode=mode.value if mode else "rotate",
         )
         upcoming = next_post(settings, now)
         assert upcoming is not None  # just set up, and validated
         await interaction.response.send_message(
             f"Daily drops are set: {channel.mention} at **{settings.post_time}** "
-            f"({settings.timezone}), revealed after {settings.reveal_after_hours} h. "
+            f"({settings.timezone}), revealed after {settings.reveal_after_hours} h, "
+            f"mode {settings.mode}. "
             f"The next one drops {discord.utils.format_dt(upcoming, 'F')}"
             f"{timezone_note(settings.post_time, upcoming, settings.timezone)}. "
             "Try it now with `/daily now`.",

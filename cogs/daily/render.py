@@ -61,6 +61,10 @@ def reveal_embed(content: ContentStore, stats: RevealStats) -> discord.Embed:
         inline=False,
     )
     explanation_field(embed, q)
+    if drop.reason:  # weak-spots mode says why it picked the topic
+        embed.add_field(
+            name="Why this topic", value=truncate(drop.reason, FIELD_VALUE_MAX), inline=False
+        )
     if stats.first_correct:
         embed.add_field(
             name="First right answers",
@@ -80,6 +84,7 @@ def status_embed(
     embed.add_field(name="Channel", value=f"<#{settings.channel_id}>")
     embed.add_field(name="Time", value=f"{settings.post_time} {settings.timezone}")
     embed.add_field(name="Reveal after", value=f"{settings.reveal_after_hours} h")
+    embed.add_field(name="Mode", value=settings.mode)
     embed.add_field(name="Domains", value=settings.domains.replace(",", ", "), inline=False)
     if settings.role_id:
         embed.add_field(name="Pings", value=f"<@&{settings.role_id}>")

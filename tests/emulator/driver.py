@@ -169,7 +169,9 @@ class InteractionDriver:
         )
         first_wait = min(timeout, state.interaction_deadline + DEADLINE_GRACE)
         try:
-            await state.wait_for(lambda: record.response_type is not None, first_wait)
+            await state.wait_for(
+                lambda: record.response_type is not None, first_wait, record=record
+            )
         except TimeoutError:
             rejected = "".join(f"\n  rejected: {reason}" for reason in record.rejected)
             raise InteractionFailed(
@@ -178,7 +180,7 @@ class InteractionDriver:
             ) from None
         remaining = timeout - (time.monotonic() - record.sent_at)
         with contextlib.suppress(TimeoutError):
-            await state.wait_for(lambda: record.settled, max(0.0, remaining))
+            await state.wait_for(lambda: record.settled, max(0.0, remaining), record=record)
         return InteractionResult(record)
 
     def _check_deadline(self, record: InteractionRecord) -> None:

@@ -77,6 +77,7 @@ class InteractionRoutes:
         message = await self._respond(record, kind, data, files)
         record.response_type, record.response = kind, data
         record.settled = kind not in (5, 6)
+        state.touch(record)
         interaction: JSON = {
             "id": str(record.id),
             "type": record.type,
@@ -207,6 +208,7 @@ class InteractionRoutes:
             event = "MESSAGE_CREATE"
         record.followups.append(message)
         record.settled = True
+        self.state.touch(record)
         await announce(state, self.gateway, message, event)
         if request.query.get("wait") in ("1", "true", "True"):
             return json_response(state.message_payload(message))
@@ -223,6 +225,7 @@ class InteractionRoutes:
         apply_edit(self.state, message, payload, files)
         if message is record.original:
             record.settled = True
+            self.state.touch(record)
         await announce(self.state, self.gateway, message, "MESSAGE_UPDATE")
         return json_response(self.state.message_payload(message))
 
@@ -231,5 +234,6 @@ class InteractionRoutes:
         message = self._target(record, request.match_info["message_id"])
         message.deleted = True
         record.settled = True
+        self.state.touch(record)
         await announce(self.state, self.gateway, message, "MESSAGE_DELETE")
         return no_content()

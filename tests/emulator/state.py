@@ -136,23 +136,50 @@ class EmulatorState:
         self.requests: list[RequestRecord] = []
         self.invalid_requests: list[float] = []
         self._changed = asyncio.Event()
+        # one event per interaction being waited for, set when a request touched it: many
+        # members clicking at once each wait for their own response, not for everyone's
+        self._record_events: dict[int, asyncio.Event] = {}
+        self._touched: set[int] = set()
 
     # ------------------------------------------------------------ change notification
 
     def notify(self) -> None:
+        """Something changed (called once a request has been handled)."""
         self._changed.set()
         self._changed = asyncio.Event()
+        for record_id in self._touched:
+            event = self._record_events.pop(record_id, None)
+            if event is not None:
+                event.set()
+        self._touched.clear()
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float) -> Any:
-        """Re-checks on every emulator change, and every 50 ms for predicates on the bot's state."""
+    def touch(self, record: InteractionRecord) -> None:
+        """The request being handled answers, follows up or edits `record`; its waiters
+        wake with the notify that follows the request."""
+        self._touched.add(record.id)
+
+    async def wait_for(
+        self,
+        predicate: Callable[[], Any],
+        timeout: float,
+        *,
+        record: InteractionRecord | None = None,
+    ) -> Any:
+        """Re-checks on every emulator change (only on `record`'s, when given), and every
+        50 ms for predicates on the bot's state."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not (result := predicate()):
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise TimeoutError(f"condition not met within {timeout}s")
+            event = (
+                self._changed
+                if record is None
+                else self._record_events.setdefault(record.id, asyncio.Event())
+            )
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.05))
+                await asyncio.wait_for(event.wait(), min(remaining, 0.05))
         return result
 
     # ------------------------------------------------------------ records
@@ -164,6 +191,7 @@ class EmulatorState:
         if not record.missed:
             record.missed = True
             self.missed_deadlines.append(MissedDeadline(record.id, record.name, detail))
+            self.touch(record)
             self.notify()
 
     def record_request(self, method: str, path: str, status: int) -> None:
