@@ -165,6 +165,36 @@ def test_bad_yaml_is_reported_with_line(tmp_path: Path) -> None:
     assert any("lowcode-1.yaml:" in p and "bad YAML" in p for p in problems), problems
 
 
+def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    root = make_content(tmp_path, [valid_question(1)])
+    (root / "questions" / "latin1.yaml").write_bytes("questions: []\n# caf\xe9\n".encode("latin-1"))
+    problems = [str(p) for p in _problems(root)]
+    assert any("latin1.yaml" in p and "not UTF-8" in p for p in problems), problems
+
+
+def test_yml_and_other_files_are_refused_by_name(tmp_path: Path) -> None:
+    root = make_content(tmp_path, [valid_question(1)])
+    (root / "questions" / "extra.yml").write_text("questions: []\n")
+    (root / "questions" / "notes.txt").write_text("hello")
+    problems = [str(p) for p in _problems(root)]
+    assert any("extra.yml" in p and "rename it to .yaml" in p for p in problems), problems
+    assert any("notes.txt" in p and "never read" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("text", ["", "questions:\n", "questions: []\n", "# only a comment\n"])
+def test_an_empty_question_file_is_a_problem(tmp_path: Path, text: str) -> None:
+    root = make_content(tmp_path, [valid_question(1)])
+    (root / "questions" / "empty.yaml").write_text(text)
+    problems = [str(p) for p in _problems(root)]
+    assert any("empty.yaml" in p and "holds no questions" in p for p in problems), problems
+
+
+def _problems(root: Path) -> list[Any]:
+    with pytest.raises(ContentError) as info:
+        load_content(root)
+    return list(info.value.problems)
+
+
 def test_weights_must_sum_to_100(tmp_path: Path) -> None:
     root = make_content(tmp_path, [valid_question(1)])
     bp = yaml.safe_load((root / "blueprint.yaml").read_text())

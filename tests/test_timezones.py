@@ -9,6 +9,7 @@ import pytest
 
 from bot.services import timezones
 from bot.services.errors import InvalidInput
+from bot.services.timezones import parse_timezone
 
 
 def test_parse_timezone_and_suggestions() -> None:
@@ -94,3 +95,41 @@ def test_local_moments_across_dst() -> None:
     )
     assert moments.latest_weekly("Mars/Olympus_Mons", 6, "09:00") is None
     assert moments.latest_weekly("Europe/Berlin", 6, "9am") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "means", "suggests"),
+    [
+        ("Etc/GMT+5", "UTC-5", "America/New_York"),
+        ("etc/gmt-9", "UTC+9", "Asia/Tokyo"),
+        ("GMT+1", "UTC-1", "Atlantic/Azores"),
+    ],
+)
+def test_etc_gmt_names_are_explained_with_places(text: str, means: str, suggests: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        parse_timezone(text)
+    assert f"means {means}" in str(info.value)
+    assert "invert the sign" in str(info.value)
+    assert suggests in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "etc", "place"),
+    [("UTC+5", "Etc/GMT-5", "Asia/Karachi"), ("utc -8", "Etc/GMT+8", "America/Los_Angeles")],
+)
+def test_offsets_suggest_the_etc_name_and_places_at_that_offset(
+    text: str, etc: str, place: str
+) -> None:
+    with pytest.raises(InvalidInput) as info:
+        parse_timezone(text)
+    message = str(info.value)
+    assert "is an offset, not a place" in message
+    assert etc in message
+    assert place in message
+    assert "Did you mean UTC" not in message
+
+
+def test_half_hour_offsets_suggest_places_only() -> None:
+    with pytest.raises(InvalidInput, match=r"Asia/Kolkata") as info:
+        parse_timezone("UTC+5:30")
+    assert "Etc/GMT" not in str(info.value)  # no Etc name has half hours

@@ -136,6 +136,10 @@ def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> Any:
             return yaml.safe_load(fh)
     except FileNotFoundError:
         problems.append(Problem(rel, "", "", "file is missing"))
+    except UnicodeDecodeError as exc:
+        problems.append(
+            Problem(rel, "", "", f"is not UTF-8 text (byte {exc.start}); save it as UTF-8")
+        )
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -183,17 +187,24 @@ def load_parts(
     )
     questions: list[Question] = []
     origin: dict[str, str] = {}
-    files = sorted((root / "questions").glob("*.yaml"))
+    folder = root / "questions"
+    files = sorted(folder.glob("*.yaml"))
+    for path in sorted(p for p in folder.glob("*") if p.suffix.lower() != ".yaml"):
+        why = "rename it to .yaml" if path.suffix.lower() == ".yml" else "not a .yaml file"
+        problems.append(Problem(_rel(path, root), "", "", f"is never read: {why}"))
     if not files:
-        problems.append(Problem(_rel(root / "questions", root), "", "", "no question files"))
+        problems.append(Problem(_rel(folder, root), "", "", "no question files"))
     for path in files:
         rel = _rel(path, root)
         data = _read_yaml(path, root, problems)
-        if data is None:
-            continue
         items = data.get("questions") if isinstance(data, dict) else None
-        if not isinstance(items, list):
-            problems.append(Problem(rel, "", "questions", "expected a list under 'questions:'"))
+        if data is None and not path.exists():
+            continue
+        if not isinstance(items, list) or not items:
+            if not any(p.file.startswith(rel) for p in problems):  # not already reported
+                problems.append(
+                    Problem(rel, "", "questions", "holds no questions (a list under 'questions:')")
+                )
             continue
         for n, raw in enumerate(items, 1):
             qid = str(raw.get("id", f"#{n}")) if isinstance(raw, dict) else f"#{n}"

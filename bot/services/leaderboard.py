@@ -21,6 +21,7 @@ from bot.services.sql import Prepared
 
 MIN_FOR_ACCURACY = 10
 PERIODS = ("week", "month", "all")
+MAX_WEEKS_AGO = 520
 
 T = LeaderboardTotal
 _ACCURACY = case((T.answered >= MIN_FOR_ACCURACY, T.correct * 1.0 / T.answered), else_=0.0)
@@ -54,8 +55,8 @@ def period_key(period: str, now: datetime, weeks_ago: int = 0) -> str:
     if period == "month":
         return month(now)
     if period == "week":
-        if weeks_ago < 0:
-            raise InvalidInput("weeks_ago cannot be negative.")
+        if not 0 <= weeks_ago <= MAX_WEEKS_AGO:
+            raise InvalidInput(f"weeks_ago runs from 0 (this week) to {MAX_WEEKS_AGO}.")
         return shift_week(iso_week(now), -weeks_ago)
     raise InvalidInput(f"Period is one of {', '.join(PERIODS)}.")
 

@@ -156,9 +156,42 @@ def next_reminder(enrolment: Enrolment, now: datetime) -> datetime:
 
 
 # -- enrolment ---------------------------------------------------------------------------
+def latest_start(exam: date | None, today: date) -> date:
+    """Today, unless the exam is further away than the longest plan: then the plan starts
+    so that it ends at the exam (rather than a year early)."""
+    if exam is not None and (exam - today).days // 7 > MAX_WEEKS:
+        return exam - timedelta(weeks=MAX_WEEKS)
+    return today
+
+
+def fitting_note(row: Enrolment, today: date, total: int = PLAN_WEEKS) -> str:
+    """How the plan was fitted to the exam date, for the reply to /plan start."""
+    if row.exam_date is None or row.weeks == total:
+        return ""
+    if row.start_date > today:
+        return (
+            f"Your exam is more than {MAX_WEEKS} weeks away, so your {row.weeks}-week plan "
+            f"starts on {row.start_date:%a %d %b %Y} and ends at your exam."
+        )
+    if row.weeks > total:
+        return (
+            f"Your exam is {row.weeks} weeks away, so the {total} plan weeks are stretched "
+            f"over {row.weeks} (each lasts about {row.weeks / total:.1f} weeks)."
+        )
+    return (
+        f"Your exam is {row.weeks} weeks away, so the {total} plan weeks are compressed "
+        f"into {row.weeks}: some weeks cover two plan weeks' topics."
+    )
+
+
 def _check_dates(start: date, exam: date | None, today: date, total: int) -> int:
     """The plan's number of weeks, or InvalidInput."""
     if not today - timedelta(weeks=MAX_WEEKS) <= start <= today + timedelta(weeks=MAX_WEEKS):
+        if exam is not None and start > today:
+            raise InvalidInput(
+                f"Your exam is more than two years away: the plan covers at most {MAX_WEEKS} "
+                "weeks, so come back within a year of it."
+            )
         raise InvalidInput("The start date must be within a year of today.")
     weeks = fit_weeks(start, exam, today, total)
     if start + timedelta(weeks=weeks) <= today:
@@ -204,7 +237,7 @@ def enrol(
     tz = parse_timezone(timezone)
     at = parse_time(reminder_time or DEFAULT_REMINDER)
     today = now.astimezone(tz).date()
-    start = start_date or today
+    start = start_date or latest_start(exam_date, today)
     weeks = _check_dates(start, exam_date, today, len(content.plan.weeks))
     day = start.weekday() if reminder_day is None else reminder_day
     _check_delivery(day, deliver, channel_id)
@@ -227,6 +260,7 @@ class Joined:
     enrolment: Enrolment
     position: Position
     first_kickoff: datetime
+    note: str = ""  # how the plan was fitted to the exam date
 
 
 def join(
@@ -261,7 +295,9 @@ def join(
         now=now,
     )
     get_or_create_member(session, user_id, now)
-    return Joined(row, position(row, local_today(row, now), content), next_reminder(row, now))
+    today = local_today(row, now)
+    note = fitting_note(row, today, len(content.plan.weeks))
+    return Joined(row, position(row, today, content), next_reminder(row, now), note)
 
 
 def _enrolment(session: Session, user_id: int, *statuses: str) -> Enrolment:

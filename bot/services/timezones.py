@@ -141,11 +141,53 @@ def suggestions(text: str, limit: int = 3) -> list[str]:
     return list(dict.fromkeys(found))[:limit]
 
 
+_ETC = re.compile(r"^(?:etc/)?gmt([+-])(\d{1,2})$", re.I)
+_OFFSET = re.compile(r"^(?:utc|gmt)\s*([+-−])\s*(\d{1,2})(?::?(\d{2}))?$", re.I)
+_REFERENCE = datetime(2026, 1, 15, 12, tzinfo=UTC)  # offsets for suggestions: a fixed day
+
+
+def places_at(offset: timedelta, limit: int = 3) -> list[str]:
+    """Places whose clocks are `offset` from UTC (on a fixed January day), common first."""
+    places = [n for n in _listed() if not n.startswith(("Antarctica/", "Etc/")) and n != "UTC"]
+    listed = [*[n for n in COMMON if n in places], *places]
+    return [
+        n for n in dict.fromkeys(listed) if _REFERENCE.astimezone(zone(n)).utcoffset() == offset
+    ][:limit]
+
+
+def _fixed_offset(text: str) -> InvalidInput | None:
+    """The refusal for a fixed-offset name (UTC+5, Etc/GMT+5), explaining what it means."""
+    etc = _ETC.match(text)
+    if etc is not None:
+        hours = int(etc[2]) * (-1 if etc[1] == "+" else 1)  # the sign is inverted
+        places = ", ".join(places_at(timedelta(hours=hours))) or EXAMPLE
+        return InvalidInput(
+            f"'{text}' means UTC{hours:+d} (these names invert the sign) with no daylight "
+            f"saving. Name a place instead, so reminders follow its clocks: {places}."
+        )
+    plain = _OFFSET.match(text)
+    if plain is not None:
+        sign = -1 if plain[1] in "-−" else 1
+        hours, minutes = int(plain[2]), int(plain[3] or 0)
+        offset = sign * timedelta(hours=hours, minutes=minutes)
+        places = ", ".join(places_at(offset)) or EXAMPLE
+        etc_hint = f" or Etc/GMT{-sign * hours:+d} (no daylight saving)" if not minutes else ""
+        return InvalidInput(
+            f"'{text}' is an offset, not a place, and daylight saving moves offsets. "
+            f"Use a place at {'+' if sign > 0 else '-'}{hours}"
+            f"{f':{minutes:02d}' if minutes else ''}: {places}{etc_hint}."
+        )
+    return None
+
+
 def parse_timezone(name: str) -> ZoneInfo:
     """The zone an IANA name (any case) names; InvalidInput with suggestions otherwise."""
     text = name.strip()
     if not text:
         raise InvalidInput(f"Give your timezone as {EXAMPLE}.")
+    fixed = _fixed_offset(text[:16])
+    if fixed is not None and len(text) <= 16:
+        raise fixed
     canonical = _names().get(_norm(text))
     if canonical is not None:
         try:

@@ -88,6 +88,14 @@ class PlanCog(commands.Cog):
         deliver: app_commands.Choice[str] | None = None,
     ) -> None:
         """Join the plan: weekly goals and reminders in your own week and timezone."""
+        if deliver is not None and deliver.value == "channel" and interaction.guild_id:
+            perms = interaction.app_permissions
+            if not (perms.view_channel and perms.send_messages and perms.embed_links):
+                raise InvalidInput(
+                    "I can't post reminders in this channel (I need View Channel, Send "
+                    "Messages and Embed Links here): run /plan start in another channel, or "
+                    "choose DM."
+                )
         joined = await self.bot.db.write(
             plan.join,
             self.bot.content,
@@ -108,7 +116,8 @@ class PlanCog(commands.Cog):
             colour=BRAND,
             description=f"You're in! Your first kickoff comes "
             f"{discord.utils.format_dt(first, 'F')} ({discord.utils.format_dt(first, 'R')})"
-            f"{timezone_note(joined.enrolment.reminder_time, first, joined.enrolment.timezone)}.",
+            f"{timezone_note(joined.enrolment.reminder_time, first, joined.enrolment.timezone)}."
+            + (f"\n{joined.note}" if joined.note else ""),
         )
         render.week_fields(embed, self.bot.content, joined.position)
         await interaction.response.send_message(
