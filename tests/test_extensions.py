@@ -47,6 +47,7 @@ async def test_all_extensions_load_with_unique_commands(
         "daily-counters",
         "exam-timeouts",
         "plan",
+        "review-params",
         "weekly-summary",
     ]
     for ext in extensions:

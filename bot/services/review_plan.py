@@ -12,9 +12,10 @@ planned again each time /review runs:
 - The cards that need a review are handed out to the days from today to the eve of the
   exam, at most DAILY_CAP a day (today's reviews already done count against today), the
   weakest (lowest recall on exam day) first; a card FSRS has due on a later day waits for
-  that day. In the last week before the exam, the heaviest official sections go first,
-  then the weakest. Cards that fit in no day (more than DAILY_CAP a day would take) wait
-  until the exam, the strongest of them.
+  that day, and one whose day is full moves to the next. In the last week before the
+  exam, the heaviest official sections go first, then the weakest. Cards still left on the
+  eve are pulled forward to the latest earlier days with room, the weakest first; those
+  that fit nowhere (more than DAILY_CAP a day would take) wait until the exam.
 - A card planned for today is due now (a card in its 10-minute learning step keeps that
   step); a card planned for a later day is due at that day's local midnight.
 
@@ -144,7 +145,9 @@ def plan(
         return (-weight(p.question_id) if heavy_first else 0, p.recall, p.question_id)
 
     heap: list[tuple[tuple[float, float, str], Planned, CardState]] = []
-    heavy_first, taken, planned = False, 0, []
+    heavy_first, taken = False, 0
+    by_day: list[list[Planned]] = [[] for _ in days]
+    room = [cap - (done_today if index == 0 else 0) for index in range(len(days))]
     for index, day in enumerate(days):
         if not heavy_first and day >= win.last_week_from:
             heavy_first = True
@@ -154,14 +157,20 @@ def plan(
             _, p, c = needy[taken]
             heapq.heappush(heap, (key(p, heavy_first), p, c))
             taken += 1
-        room = cap - (done_today if index == 0 else 0)
         start = win.start_of(day)
-        for _ in range(max(0, min(room, len(heap)))):
+        while room[index] > 0 and heap:
             _, p, c = heapq.heappop(heap)
             at = start if c.due >= win.exam_at else max(start, c.due)
-            planned.append(Planned(p.question_id, at, p.recall))
+            by_day[index].append(Planned(p.question_id, at, p.recall))
+            room[index] -= 1
+    # Left over (their days were full): pulled forward to the latest day with room, the
+    # weakest first; what still does not fit waits until the exam, the strongest of it.
     left = sorted((p for _, p, _ in heap), key=lambda p: (p.recall, p.question_id))
-    planned += [Planned(p.question_id, win.exam_at, p.recall) for p in left]
+    spare = [i for i in range(len(days) - 1, -1, -1) for _ in range(max(0, room[i]))]
+    for p, index in zip(left, spare, strict=False):
+        by_day[index].append(Planned(p.question_id, win.start_of(days[index]), p.recall))
+    planned = [p for day_plan in by_day for p in day_plan]
+    planned += [Planned(p.question_id, win.exam_at, p.recall) for p in left[len(spare) :]]
     return planned + sorted(waiting, key=lambda p: (p.recall, p.question_id))
 
 
