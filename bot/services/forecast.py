@@ -49,6 +49,26 @@ class Forecast:
         return next(r for r in self.domains if r.id == domain_id)
 
 
+_BUCKETS: dict[int, tuple[ContentStore, dict[str, tuple[int, int]]]] = {}
+
+
+def _buckets(content: ContentStore) -> dict[str, tuple[int, int]]:
+    """question id → (index of its domain, index of its official section), worked out once
+    per content store (the store never changes once loaded)."""
+    cached = _BUCKETS.get(id(content))
+    if cached is not None and cached[0] is content:
+        return cached[1]
+    domains = {d.id: i for i, d in enumerate(content.blueprint.domains)}
+    sections = {s.id: i for i, s in enumerate(content.blueprint.official_sections)}
+    where = {
+        q.id: (domains[q.domain], sections[q.section.partition(".")[0]])
+        for q in content.questions.values()
+        if q.domain in domains and q.section.partition(".")[0] in sections
+    }
+    _BUCKETS[id(content)] = (content, where)
+    return where
+
+
 def summarise(
     content: ContentStore,
     recall: Mapping[str, float],
@@ -56,22 +76,29 @@ def summarise(
     exam_day: date | None,
 ) -> Forecast:
     """The forecast from each answered question's recall at `at` (question id → 0..1)."""
-
-    def bucket(bid: str, name: str, weight: int, ids: tuple[str, ...]) -> Recall:
-        seen = [recall[q] for q in ids if q in recall]
-        return Recall(bid, name, weight, len(ids), len(seen), sum(seen))
-
+    blueprint = content.blueprint
+    where = _buckets(content)
+    seen_d, sum_d = [0] * len(blueprint.domains), [0.0] * len(blueprint.domains)
+    seen_s, sum_s = [0] * len(blueprint.official_sections), [0.0] * len(blueprint.official_sections)
+    for qid, value in recall.items():
+        found = where.get(qid)
+        if found is None:  # a question since removed from the bank
+            continue
+        d, s = found
+        seen_d[d] += 1
+        sum_d[d] += value
+        seen_s[s] += 1
+        sum_s[s] += value
     domains = tuple(
-        bucket(d.id, d.name, d.weight, content.by_domain.get(d.id, ()))
-        for d in content.blueprint.domains
+        Recall(d.id, d.name, d.weight, len(content.by_domain.get(d.id, ())), seen_d[i], sum_d[i])
+        for i, d in enumerate(blueprint.domains)
     )
     sections = tuple(
-        bucket(s.id, s.name, s.weight, content.by_section.get(s.id, ()))
-        for s in content.blueprint.official_sections
+        Recall(s.id, s.name, s.weight, len(content.by_section.get(s.id, ())), seen_s[i], sum_s[i])
+        for i, s in enumerate(blueprint.official_sections)
     )
     total = len(content.questions)
-    known = sum(v for q, v in recall.items() if q in content.questions)
-    return Forecast(at, exam_day, domains, sections, 100.0 * known / total if total else None)
+    return Forecast(at, exam_day, domains, sections, 100.0 * sum(sum_d) / total if total else None)
 
 
 def forecast(session: Session, content: ContentStore, *, user_id: int, now: datetime) -> Forecast:
@@ -79,10 +106,5 @@ def forecast(session: Session, content: ContentStore, *, user_id: int, now: date
     win = exam_window(session, user_id, now)
     at = win.exam_at if win is not None else now
     scheduler = review.member_scheduler(session, user_id)
-    questions = content.questions
-    recall = {
-        card.question_id: review.retrievability(scheduler, card, at)
-        for card in review.card_states(session, user_id)
-        if card.question_id in questions
-    }
+    recall = review.recall_by_question(session, user_id, scheduler, at)
     return summarise(content, recall, at, win.exam_day if win is not None else None)

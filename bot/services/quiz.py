@@ -120,11 +120,13 @@ def start_review(
     user_id: int,
     guild_id: int | None,
     now: datetime,
+    queue: review_plan.Queue | None = None,
 ) -> Step | review_plan.Queue:
     """A review session over the cards due now (aimed at the member's exam date when they
     have one: see bot/services/review_plan.py), or the empty queue, which says when the
-    next card is due."""
-    found = review_plan.queue(session, content, user_id, now)
+    next card is due. `queue` is the member's queue when already read (the plan of a big
+    deck is worked out in a read, off SQLite's one writer thread)."""
+    found = queue if queue is not None else review_plan.queue(session, content, user_id, now)
     due = found.due
     if not due:
         return found

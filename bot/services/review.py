@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from fsrs import Card, Rating, Scheduler, State
-from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy import String, Table, bindparam, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.models import ReviewCard, ReviewLog, ReviewParams
@@ -142,27 +143,66 @@ class CardState:
     last_review: datetime | None
 
 
+def as_utc(raw: Any) -> datetime:
+    """A timestamp as stored: a naive ISO string on SQLite, an aware datetime on PostgreSQL
+    (read raw: datetime.fromisoformat is several times cheaper than the column type's
+    processing, which matters for a member's thousands of cards)."""
+    if isinstance(raw, datetime):
+        return raw.astimezone(UTC)
+    return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+
+
 _STATES = Prepared(
-    select(CARDS.c.question_id, CARDS.c.due_at, CARDS.c.stability, CARDS.c.last_review).where(
+    select(
+        CARDS.c.question_id,
+        type_coerce(CARDS.c.due_at, String),
+        CARDS.c.stability,
+        type_coerce(CARDS.c.last_review, String),
+    ).where(CARDS.c.user_id == bindparam("user"))
+)
+
+
+def card_states(session: Session, user_id: int) -> list[CardState]:
+    return [
+        CardState(qid, as_utc(due), stability, None if last is None else as_utc(last))
+        for qid, due, stability, last in _STATES.rows(session, {"user": user_id})
+    ]
+
+
+_RECALL_INPUTS = Prepared(
+    select(CARDS.c.question_id, CARDS.c.stability, type_coerce(CARDS.c.last_review, String)).where(
         CARDS.c.user_id == bindparam("user")
     )
 )
 
 
-def card_states(session: Session, user_id: int) -> list[CardState]:
-    return [CardState(*row) for row in _STATES.rows(session, {"user": user_id})]
+def recall_by_question(
+    session: Session, user_id: int, scheduler: Scheduler, at: datetime
+) -> dict[str, float]:
+    """Each of the member's cards' predicted chance of recall at `at`, by question (the
+    forecast's read: only what retrievability needs)."""
+    card = Card(card_id=0, state=State.Review, due=at)
+    found = {}
+    for qid, stability, last in _RECALL_INPUTS.rows(session, {"user": user_id}):
+        card.stability, card.last_review = stability, None if last is None else as_utc(last)
+        found[qid] = scheduler.get_card_retrievability(card, at)
+    return found
+
+
+def recall(scheduler: Scheduler, states: Iterable[CardState], at: datetime) -> list[float]:
+    """Each card's predicted chance of recall at `at` (0 for a card never reviewed), by
+    fsrs's own formula (`Scheduler.get_card_retrievability`) on one reused Card."""
+    card = Card(card_id=0, state=State.Review, due=at)
+    found = []
+    for state in states:
+        card.stability, card.last_review = state.stability, state.last_review
+        found.append(scheduler.get_card_retrievability(card, at))
+    return found
 
 
 def retrievability(scheduler: Scheduler, state: CardState, at: datetime) -> float:
-    """The predicted chance of recalling the card at `at` (0 for a card never reviewed)."""
-    card = Card(
-        card_id=0,
-        state=State.Review,
-        stability=state.stability,
-        due=state.due,
-        last_review=state.last_review,
-    )
-    return scheduler.get_card_retrievability(card, at)
+    """One card's predicted chance of recall at `at`."""
+    return recall(scheduler, (state,), at)[0]
 
 
 _DUE = Prepared(

@@ -132,8 +132,7 @@ def plan(
     days = win.days
     needy: list[tuple[int, Planned, CardState]] = []
     waiting: list[Planned] = []
-    for card in cards:
-        recall = review.retrievability(scheduler, card, win.exam_at)
+    for card, recall in zip(cards, review.recall(scheduler, cards, win.exam_at), strict=True):
         if card.due >= win.exam_at and recall >= retention:
             waiting.append(Planned(card.question_id, win.exam_at, recall, needed=False))
             continue

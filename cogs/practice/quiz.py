@@ -51,13 +51,18 @@ class QuizCog(commands.Cog):
     @app_commands.command(name="review")
     async def review_command(self, interaction: discord.Interaction) -> None:
         """Review the questions due again (spaced repetition, aimed at your exam date)."""
-        outcome = await self.bot.db.write(
-            quiz.start_review,
-            self.bot.content,
-            user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
-            now=self.bot.now(),
-        )
+        content, now = self.bot.content, self.bot.now()
+        found = await self.bot.db.read(review_plan.queue, content, interaction.user.id, now)
+        outcome: quiz.Step | review_plan.Queue = found
+        if found.due:
+            outcome = await self.bot.db.write(
+                quiz.start_review,
+                content,
+                user_id=interaction.user.id,
+                guild_id=interaction.guild_id,
+                now=now,
+                queue=found,
+            )
         if isinstance(outcome, quiz.Step):
             await show_step(interaction, outcome, edit=False)
         else:
