@@ -108,8 +108,8 @@ def field(message: Message, prefix: str) -> str:
     return next(f["value"] for f in message.embeds[0]["fields"] if f["name"].startswith(prefix))
 
 
-async def test_progress_shows_the_forecast_and_the_band(
-    emulator: DiscordEmulator, world: World, bot: StudyBot, content: ContentStore
+async def test_progress_and_the_weekly_report_show_the_forecast_and_the_band(
+    emulator: DiscordEmulator, world: World, bot: StudyBot, content: ContentStore, clock: Clock
 ) -> None:
     await emulator.slash(world.alice, world.channel, "plan start", PLAN)
     quiz = await emulator.slash(
@@ -144,6 +144,18 @@ async def test_progress_shows_the_forecast_and_the_band(
     name, data, _kind = report.attachments[0]
     assert name == "progress.png"
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # the weekly report by DM, at the kickoff (Wednesday 18:00 in Berlin), says the same
+    clock.now = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
+    cog = bot.get_cog("PlanCog")
+    assert cog is not None
+    sent = await cog.jobs.tick(clock.now)  # type: ignore[attr-defined]
+    assert sent.get("report") == 1
+    dm = next(m for m in emulator.dms(world.alice) if m.attachments)
+    assert dm.embeds[0]["title"].startswith("Your progress")
+    assert f"80% of 5 (38–96%) · recall {low.share:.0f}%" in field(dm, "Accuracy by domain")
+    assert "Band (95%): " in field(dm, "Readiness")
+    assert field(dm, "Study streak").startswith("🔥 1 day")
     emulator.assert_clean()
 
 
