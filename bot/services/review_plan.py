@@ -116,38 +116,40 @@ class Planned:
     needed: bool = True  # it needs a review before the exam (False: it can wait)
 
 
-def plan(
-    cards: Sequence[CardState],
-    win: ExamWindow,
-    *,
-    now: datetime,
-    scheduler: Scheduler,
-    weight: Callable[[str], int],
-    cap: int = DAILY_CAP,
-    done_today: int = 0,
-) -> list[Planned]:
-    """Every card's planned due moment, none after the exam: the days in order, each day's
-    cards in the order to review them, then the cards left until the exam."""
-    retention = scheduler.desired_retention
-    days = win.days
-    needy: list[tuple[int, Planned, CardState]] = []
+Needy = tuple[int, Planned, CardState]  # (index of the first day it may take, plan, card)
+Key = tuple[float, float, str]  # (minus the section weight, or 0; recall; question id)
+
+
+def _sort_out(
+    cards: Sequence[CardState], win: ExamWindow, scheduler: Scheduler
+) -> tuple[list[Needy], list[Planned]]:
+    """The cards that need a review before the exam (by their first day), and the rest."""
+    needy: list[Needy] = []
     waiting: list[Planned] = []
+    retention = scheduler.desired_retention
     for card, recall in zip(cards, review.recall(scheduler, cards, win.exam_at), strict=True):
         if card.due >= win.exam_at and recall >= retention:
             waiting.append(Planned(card.question_id, win.exam_at, recall, needed=False))
             continue
-        earliest = 0 if card.due >= win.exam_at else max(0, (_day(card.due, win) - win.today).days)
-        needy.append((earliest, Planned(card.question_id, card.due, recall), card))
+        first = 0 if card.due >= win.exam_at else max(0, (_day(card.due, win) - win.today).days)
+        needy.append((first, Planned(card.question_id, card.due, recall), card))
     needy.sort(key=lambda n: n[0])
+    return needy, sorted(waiting, key=lambda p: (p.recall, p.question_id))
 
-    def key(p: Planned, heavy_first: bool) -> tuple[float, float, str]:
+
+def _hand_out(
+    needy: list[Needy], win: ExamWindow, room: list[int], weight: Callable[[str], int]
+) -> tuple[list[list[Planned]], list[Planned]]:
+    """Each day, up to its room, the weakest of the cards whose first day has come (the
+    heaviest sections first in the last week); returns the days and what is left over."""
+
+    def key(p: Planned, heavy_first: bool) -> Key:
         return (-weight(p.question_id) if heavy_first else 0, p.recall, p.question_id)
 
-    heap: list[tuple[tuple[float, float, str], Planned, CardState]] = []
+    heap: list[tuple[Key, Planned, CardState]] = []
     heavy_first, taken = False, 0
-    by_day: list[list[Planned]] = [[] for _ in days]
-    room = [cap - (done_today if index == 0 else 0) for index in range(len(days))]
-    for index, day in enumerate(days):
+    by_day: list[list[Planned]] = [[] for _ in room]
+    for index, day in enumerate(win.days):
         if not heavy_first and day >= win.last_week_from:
             heavy_first = True
             heap = [(key(p, True), p, c) for _, p, c in heap]
@@ -162,15 +164,34 @@ def plan(
             at = start if c.due >= win.exam_at else max(start, c.due)
             by_day[index].append(Planned(p.question_id, at, p.recall))
             room[index] -= 1
+    return by_day, sorted((p for _, p, _ in heap), key=lambda p: (p.recall, p.question_id))
+
+
+def plan(
+    cards: Sequence[CardState],
+    win: ExamWindow,
+    *,
+    now: datetime,
+    scheduler: Scheduler,
+    weight: Callable[[str], int],
+    cap: int = DAILY_CAP,
+    done_today: int = 0,
+) -> list[Planned]:
+    """Every card's planned due moment, none after the exam: the days in order, each day's
+    cards in the order to review them, then the cards left until the exam."""
+    days = win.days
+    needy, waiting = _sort_out(cards, win, scheduler)
+    room = [cap - (done_today if index == 0 else 0) for index in range(len(days))]
+    by_day, left = _hand_out(needy, win, room, weight)
     # Left over (their days were full): pulled forward to the latest day with room, the
-    # weakest first; what still does not fit waits until the exam, the strongest of it.
-    left = sorted((p for _, p, _ in heap), key=lambda p: (p.recall, p.question_id))
+    # weakest first; what still does not fit waits until the exam.
     spare = [i for i in range(len(days) - 1, -1, -1) for _ in range(max(0, room[i]))]
+    starts = [win.start_of(day) for day in days]
     for p, index in zip(left, spare, strict=False):
-        by_day[index].append(Planned(p.question_id, win.start_of(days[index]), p.recall))
+        by_day[index].append(Planned(p.question_id, starts[index], p.recall))
     planned = [p for day_plan in by_day for p in day_plan]
     planned += [Planned(p.question_id, win.exam_at, p.recall) for p in left[len(spare) :]]
-    return planned + sorted(waiting, key=lambda p: (p.recall, p.question_id))
+    return planned + waiting
 
 
 def _day(when: datetime, win: ExamWindow) -> date:

@@ -172,20 +172,25 @@ def study_text(rep: ProgressReport) -> str | None:
     return f"🔥 {study.current} {days}, {today} (best {study.best})"
 
 
-def report_embed(content: ContentStore, rep: ProgressReport) -> discord.Embed:
-    embed = discord.Embed(title=f"Your progress · {rep.week}", colour=GOOD if rep.ready else WARN)
+def _description(content: ContentStore, rep: ProgressReport) -> str:
     change = (
         "" if rep.accuracy_change is None else f" ({rep.accuracy_change:+.0f} points on last week)"
     )
-    description = (
-        f"**{rep.answered_week}** answers this week, **{rep.answered_total}** in all{change}."
-    )
+    text = f"**{rep.answered_week}** answers this week, **{rep.answered_total}** in all{change}."
     if rep.forecast is not None and rep.forecast.overall is not None:
-        description += (
+        text += (
             f"\nPredicted {recall_label(rep)}: **{rep.forecast.overall:.0f}%** of the bank's "
             f"{len(content.questions)} questions (unseen ones count as not known)."
         )
-    embed.description = truncate(description, DESCRIPTION_MAX)
+    return truncate(text, DESCRIPTION_MAX)
+
+
+def report_embed(content: ContentStore, rep: ProgressReport) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"Your progress · {rep.week}",
+        description=_description(content, rep),
+        colour=GOOD if rep.ready else WARN,
+    )
     embed.add_field(
         name=f"Accuracy by domain, 95% band · {recall_label(rep)} (pass line {rep.pass_line}%)",
         value=truncate("\n".join(_domain_lines(rep)), FIELD_VALUE_MAX),
