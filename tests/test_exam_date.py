@@ -266,3 +266,22 @@ async def test_every_review_is_logged_and_counted(db: Database, content: Content
     assert card is not None
     assert card.last_review == FIXED_NOW + timedelta(hours=1)
     assert card.stability == pytest.approx(Card.from_json(card.card).stability)
+
+
+def test_what_review_says_when_nothing_is_due() -> None:
+    from cogs.practice.quiz import nothing_due
+
+    tomorrow = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
+    stamp = f"<t:{int(tomorrow.timestamp())}:R>"
+    assert "answer some questions" in nothing_due(review_plan.Queue([], None, False))
+    plain = nothing_due(review_plan.Queue([], tomorrow, True))
+    assert plain.startswith("Nothing is due right now. Your next review is ")
+    assert stamp in plain
+    aimed = nothing_due(review_plan.Queue([], tomorrow, True, EXAM_DAY))
+    assert "Your next review before your exam on Wed 09 Dec is " in aimed
+    assert "predicted to be remembered on exam day" in nothing_due(
+        review_plan.Queue([], None, True, EXAM_DAY)
+    )
+    full = nothing_due(review_plan.Queue([], None, True, EXAM_DAY, no_room=3))
+    assert full.startswith("You have done today's 20 reviews")
+    assert all(len(m) <= 2000 for m in (plain, aimed, full))

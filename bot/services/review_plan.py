@@ -8,7 +8,9 @@ planned again each time /review runs:
 - A card needs a review before the exam when FSRS has it due before the exam, or when its
   predicted recall on exam day (FSRS retrievability at the start of the exam day) is below
   the desired retention (0.9). Every other card is left until the exam: none is planned
-  past it.
+  past it. (FSRS sets a card's due moment where its recall falls to the same 0.9, so the
+  two tests mostly agree; the second catches cards whose due moment was set under other
+  parameters, before the member's own were fitted.)
 - The cards that need a review are handed out to the days from today to the eve of the
   exam, at most DAILY_CAP a day (today's reviews already done count against today), the
   weakest (lowest recall on exam day) first; a card FSRS has due on a later day waits for
