@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench import fanout, groupquiz, handlers, leaderboard, plan_due, practice
+from bench import fanout, forecast, groupquiz, handlers, leaderboard, plan_due, practice
 from bench.common import seeded
 
 
@@ -20,6 +20,7 @@ async def main(quick: bool) -> None:
     await handlers.main(answers, path)
     await practice.main(answers, path)
     await plan_due.main(100_000 // scale)
+    await forecast.main(100_000 // scale)
     await fanout.main(2_500 // scale)
     await groupquiz.main(200 // scale, 20 if scale == 1 else 5)
 

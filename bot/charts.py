@@ -1,4 +1,5 @@
-"""The /progress chart: accuracy per domain against the pass line, and the weekly trend.
+"""The /progress chart: accuracy per domain against the pass line, with each domain's 95%
+band, the recall forecast (a diamond) and the readiness band; and the weekly trend.
 
 Rendered with matplotlib's object API on an Agg canvas (no pyplot, no global state), so it
 can run in a worker thread: `await asyncio.to_thread(render_progress_chart, report, content)`.
@@ -22,7 +23,30 @@ from bot.services.progress import ProgressReport
 WIDTH, HEIGHT, DPI = 8.0, 5.0, 100
 ABOVE, BELOW, EMPTY = "#2e7d32", "#d84315", "#b0bec5"
 LINE, BARS, TEXT = "#1565c0", "#cfd8dc", "#263238"
+BAND, RECALL, READY = "#37474f", "#6a1b9a", "#1565c0"
 FONT = 10
+
+
+def _readiness_row(ax: Axes, report: ProgressReport, row: int) -> None:
+    """The readiness point and its band, on a row of its own under the domains."""
+    band = report.band
+    if band is None:
+        return
+    ax.axhspan(row - 0.38, row + 0.38, xmin=band.low / 100, xmax=band.high / 100,
+               color=READY, alpha=0.18, linewidth=0)  # fmt: skip
+    ax.plot([band.low, band.high], [row, row], color=READY, linewidth=2.2)
+    if report.readiness is not None:
+        ax.plot([report.readiness], [row], marker="o", color=READY, markersize=7)
+    verdict = "ready" if band.ready else "not ready yet"
+    point = "" if report.readiness is None else f"{report.readiness:.0f}%, "
+    ax.text(
+        2,
+        row + 0.36,
+        f"{point}band {band.low:.0f}–{band.high:.0f}%: {verdict}",
+        va="center",
+        fontsize=FONT - 1,
+        color=READY,
+    )
 
 
 def _domains(ax: Axes, report: ProgressReport) -> None:
@@ -32,33 +56,46 @@ def _domains(ax: Axes, report: ProgressReport) -> None:
         EMPTY if d.accuracy is None else ABOVE if d.accuracy >= report.pass_line else BELOW
         for d in stats
     ]
-    rows = range(len(stats))
-    ax.barh(rows, values, color=colours, height=0.62)
-    ax.set_yticks(list(rows), [d.short for d in stats], fontsize=FONT + 1)
+    rows = [i + 1 for i in range(len(stats))]  # row 0: readiness
+    ax.barh(rows, values, color=colours, height=0.5)
+    answered = [(r, d) for r, d in zip(rows, stats, strict=True) if d.accuracy is not None]
+    if answered:
+        ax.errorbar(
+            [d.accuracy or 0.0 for _, d in answered],
+            [r for r, _ in answered],
+            xerr=[
+                [(d.accuracy or 0.0) - d.low for _, d in answered],
+                [d.high - (d.accuracy or 0.0) for _, d in answered],
+            ],
+            fmt="none",
+            ecolor=BAND,
+            elinewidth=1.4,
+            capsize=4,
+        )
+    if report.forecast is not None:
+        shares = [report.forecast.domain(d.id).share or 0.0 for d in stats]
+        ax.scatter(shares, rows, marker="D", s=34, color=RECALL, zorder=3, label="recall")
+    _readiness_row(ax, report, 0)
+    ax.set_ylim(-0.6, len(stats) + 1.0)
+    ax.set_yticks([0, *rows], ["Readiness", *(d.short for d in stats)], fontsize=FONT + 1)
     ax.set_xlim(0, 100)
     ax.set_xticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100%"], fontsize=FONT)
     ax.axvline(report.pass_line, color=TEXT, linestyle="--", linewidth=1.2)
     ax.text(
         report.pass_line,
-        len(stats) - 0.45,
-        f" pass ≈ {report.pass_line}%",
+        len(stats) + 0.55,
+        f" pass {report.pass_line}%",
         fontsize=FONT,
         color=TEXT,
         va="bottom",
     )
     for row, d in zip(rows, stats, strict=True):
         label = "no answers yet" if d.accuracy is None else f"{d.accuracy:.0f}%  ({d.answered})"
-        inside = d.accuracy is not None and d.accuracy > 80
-        ax.text(
-            (d.accuracy or 0.0) + (-1.5 if inside else 1.5),
-            row,
-            label,
-            va="center",
-            ha="right" if inside else "left",
-            fontsize=FONT,
-            color="white" if inside else TEXT,
-        )
-    ax.set_title("Accuracy per domain", fontsize=FONT + 2, loc="left", color=TEXT)
+        ax.text(2, row + 0.4, label, va="center", ha="left", fontsize=FONT - 1, color=TEXT)
+    title = "Accuracy, 95% band"
+    if report.forecast is not None:
+        title += ", ◆ recall " + ("on exam day" if report.forecast.exam_day else "today")
+    ax.set_title(title, fontsize=FONT, loc="left", color=TEXT)
     ax.spines[["top", "right"]].set_visible(False)
 
 
@@ -86,6 +123,13 @@ def _trend(ax: Axes, report: ProgressReport) -> None:
     counts.spines[["top"]].set_visible(False)
 
 
+def _short_exam(name: str) -> str:
+    """The exam name shortened to its initials ("PMLE") when long, so the title fits."""
+    words = [w for w in name.split() if w[:1].isupper()]
+    initials = "".join(w[0] for w in words if w not in ("Google", "Cloud"))
+    return initials if len(name) > 30 and len(initials) >= 2 else name
+
+
 def render_progress_chart(report: ProgressReport, content: ContentStore) -> bytes:
     """The progress chart as PNG bytes."""
     fig = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, facecolor="white")
@@ -94,8 +138,11 @@ def render_progress_chart(report: ProgressReport, content: ContentStore) -> byte
     _domains(fig.add_subplot(grid[0, 0]), report)
     _trend(fig.add_subplot(grid[0, 1]), report)
     ready = "n/a" if report.readiness is None else f"{report.readiness:.0f}%"
+    if report.band is not None:
+        verdict = "ready" if report.band.ready else "not ready yet"
+        ready += f" (band {report.band.low:.0f}–{report.band.high:.0f}%): {verdict}"
     fig.suptitle(
-        f"{content.blueprint.exam.name}: readiness {ready}",
+        f"{_short_exam(content.blueprint.exam.name)} readiness {ready}",
         fontsize=FONT + 3,
         color=TEXT,
         x=0.02,

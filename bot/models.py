@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -228,7 +229,12 @@ class QuestionFlag(Base):
 
 
 class ReviewCard(Base):
-    """A member's FSRS card for one question."""
+    """A member's FSRS card for one question.
+
+    `card` is the whole fsrs Card; `due_at`, `stability` and `last_review` repeat what the
+    forecast and the exam-date plan read, so they need not parse the JSON of every card.
+    `due_at` is FSRS's own due moment (with an exam date, /review plans from it).
+    """
 
     __tablename__ = "review_cards"
     __table_args__ = (Index("ix_review_cards_user_due", "user_id", "due_at"),)
@@ -237,6 +243,41 @@ class ReviewCard(Base):
     card: Mapped[str] = mapped_column(Text)  # fsrs Card.to_json()
     due_at: Mapped[datetime]
     reviews: Mapped[int] = mapped_column(Integer, default=0)
+    stability: Mapped[float | None] = mapped_column(Float)  # days, as FSRS keeps it
+    last_review: Mapped[datetime | None]
+
+
+class ReviewLog(Base):
+    """Every FSRS review, as fsrs's ReviewLog has it: what the optimizer learns from."""
+
+    __tablename__ = "review_logs"
+    __table_args__ = (Index("ix_review_logs_user_time", "user_id", "reviewed_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    question_id: Mapped[str] = mapped_column(String(40))
+    rating: Mapped[int] = mapped_column(Integer)  # fsrs Rating: 1 Again, 3 Good
+    reviewed_at: Mapped[datetime]
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+class ReviewParams(Base):
+    """A member's FSRS parameters (None: the defaults) and what the weekly fit needs."""
+
+    __tablename__ = "review_params"
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    parameters: Mapped[str | None] = mapped_column(Text)  # JSON list of the FSRS weights
+    reviews: Mapped[int] = mapped_column(Integer, default=0)  # review logs kept
+    fitted_on: Mapped[int] = mapped_column(Integer, default=0)  # reviews at the last fit
+    fitted_at: Mapped[datetime | None]  # when the last fit was claimed
+
+
+class StudyDay(Base):
+    """A local date (in the member's timezone) on which the member answered a question."""
+
+    __tablename__ = "study_days"
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class GuildSettings(Base):

@@ -51,6 +51,7 @@ async def test_all_extensions_load_with_unique_commands(
         "guild-cleanup",
         "mockexam",
         "plan",
+        "review-params",
         "weekly-summary",
     ]
     for ext in extensions:

@@ -18,7 +18,7 @@ from bot.models import (
     ReviewCard,
     SessionItem,
 )
-from bot.services import exam, items, quiz, review
+from bot.services import exam, items, quiz, review, review_plan
 from bot.services.answers import PRACTICE_POINTS, record_answer
 from bot.services.errors import InvalidInput
 from bot.services.selection import allocate, pick
@@ -250,7 +250,9 @@ async def test_fsrs_cards_wrong_is_again_right_is_good(db: Database, content: Co
     assert await db.read(review.next_due, USER, FIXED_NOW) == c1.due_at
 
     nothing = await db.write(quiz.start_review, content, user_id=USER, guild_id=None, now=FIXED_NOW)
-    assert nothing == c1.due_at
+    assert isinstance(nothing, review_plan.Queue)
+    assert (nothing.due, nothing.next_at, nothing.any_cards) == ([], c1.due_at, True)
+    assert nothing.exam_day is None
     step = await db.write(
         quiz.start_review,
         content,

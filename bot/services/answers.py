@@ -1,5 +1,5 @@
-"""Recording an answer: the answer row, points, running totals, item statistics and the
-member's review card, all in the caller's transaction.
+"""Recording an answer: the answer row, points, running totals, item statistics, the
+member's review card and its log, and their study day, all in the caller's transaction.
 
 Points: a correct quiz, exam or review answer scores PRACTICE_POINTS only on the member's
 first correct answer to that question in the ISO week (per guild); a daily drop scores
@@ -24,7 +24,7 @@ from bot.models import (
     ProgressTotal,
     QuestionStat,
 )
-from bot.services import review
+from bot.services import review, streaks
 from bot.services.periods import ALL, iso_week, periods
 from bot.services.sql import Prepared, upsert
 
@@ -148,7 +148,15 @@ def record_answer(
         session,
         [{"question_id": question_id, "letter": letter, "picks": 1} for letter in choice],
     )
-    review.schedule(session, user_id=user_id, question_id=question_id, correct=correct, now=now)
+    review.schedule(
+        session,
+        user_id=user_id,
+        question_id=question_id,
+        correct=correct,
+        now=now,
+        duration_ms=response_ms,
+    )
+    streaks.record(session, user_id, now)
     return Recorded(question=question, choice=choice, correct=correct, points=points)
 
 

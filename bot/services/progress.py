@@ -1,8 +1,12 @@
-"""The progress report: accuracy per domain against the pass line, readiness, trend.
+"""The progress report: accuracy per domain against the pass line, readiness with its
+uncertainty band, the recall forecast for exam day, the study streak, and the trend.
 
-Everything comes from the running totals (ProgressTotal, per member, period and topic) and
-the streak rows; the answers table is never scanned. Accuracies are percentages (0-100),
-like the blueprint's pass estimate. Weeks are ISO weeks in UTC, as in the totals.
+Accuracy per domain and the trend come from the running totals (ProgressTotal, per member,
+period and topic); accuracy per official section from the member's own answers (an index
+range, grouped by question: there are no running totals per section). The forecast reads
+the member's review cards (bot/services/forecast.py), the band is readiness.py's, the
+study streak streaks.py's. Accuracies are percentages (0-100), like the blueprint's pass
+estimate. Weeks are ISO weeks in UTC, as in the totals.
 """
 
 from __future__ import annotations
@@ -10,13 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.content import ContentStore
-from bot.models import Enrolment, ProgressTotal, Streak
-from bot.services import plan
+from bot.models import Answer, Enrolment, ProgressTotal, Streak
+from bot.services import plan, streaks
+from bot.services.forecast import Forecast, forecast
 from bot.services.periods import ALL, iso_week, shift_week
+from bot.services.readiness import Band, wilson
+from bot.services.readiness import band as readiness_band
+from bot.services.sql import Prepared
+from bot.services.streaks import StudyStreak
 
 TREND_WEEKS = 8
 WEAK_MIN_ANSWERS = 3
@@ -32,6 +41,20 @@ class DomainStat:
     id: str
     name: str
     short: str  # a chart label
+    weight: int
+    answered: int
+    correct: int
+    accuracy: float | None
+    low: float = 0.0  # the Wilson band of the accuracy, percent
+    high: float = 100.0
+
+
+@dataclass(frozen=True)
+class SectionStat:
+    """Accuracy in one official exam-guide section."""
+
+    id: str  # "1" … "6"
+    name: str
     weight: int
     answered: int
     correct: int
@@ -73,6 +96,14 @@ class ProgressReport:
     readiness_missing: tuple[str, ...]  # domain ids with too few answers to count
     weakest: tuple[TopicStat, ...]  # up to three subtopics, weakest first
     trend: tuple[WeekPoint, ...]  # the last TREND_WEEKS ISO weeks, oldest first
+    band: Band | None = None  # readiness's uncertainty band; "ready" only above it
+    forecast: Forecast | None = None  # recall on exam day, per domain and section
+    sections: tuple[SectionStat, ...] = ()  # accuracy per official section
+    study: StudyStreak | None = None  # days studied in a row, in the member's timezone
+
+    @property
+    def ready(self) -> bool:
+        return self.band is not None and self.band.ready
 
     def domain(self, domain_id: str) -> DomainStat:
         return next(d for d in self.domains if d.id == domain_id)
@@ -143,10 +174,8 @@ def report(
     this_week = iso_week(now)
     weeks = [shift_week(this_week, -i) for i in range(TREND_WEEKS - 1, -1, -1)]
     totals = _totals(session, user_id, [ALL, *weeks])
-    domains = tuple(
-        DomainStat(d.id, d.name, short_name(d.id), d.weight, *_score(totals, ALL, d.id))
-        for d in content.blueprint.domains
-    )
+    domains = tuple(_domain(d.id, d.name, d.weight, totals) for d in content.blueprint.domains)
+    pass_line = content.blueprint.exam.pass_estimate
     trend = tuple(WeekPoint(w, *_score(totals, w)) for w in weeks)
     now_acc, last_acc = trend[-1].accuracy, trend[-2].accuracy
     change = None if now_acc is None or last_acc is None else now_acc - last_acc
@@ -155,7 +184,7 @@ def report(
     return ProgressReport(
         user_id=user_id,
         week=this_week,
-        pass_line=content.blueprint.exam.pass_estimate,
+        pass_line=pass_line,
         answered_week=trend[-1].answered,
         answered_total=answered,
         accuracy=accuracy,
@@ -169,7 +198,50 @@ def report(
         readiness_missing=tuple(d.id for d in domains if d.answered < min_answers),
         weakest=_weakest(totals, content),
         trend=trend,
+        band=readiness_band(((d.weight, d.correct, d.answered) for d in domains), pass_line),
+        forecast=forecast(session, content, user_id=user_id, now=now),
+        sections=section_stats(session, content, user_id),
+        study=streaks.streak(session, user_id, now),
     )
+
+
+def _domain(domain_id: str, name: str, weight: int, totals: Totals) -> DomainStat:
+    answered, correct, accuracy = _score(totals, ALL, domain_id)
+    low, high = wilson(correct, answered)
+    return DomainStat(
+        domain_id, name, short_name(domain_id), weight, answered, correct, accuracy, low, high
+    )
+
+
+ANSWERS: Table = Answer.__table__  # type: ignore[assignment]
+_BY_QUESTION = Prepared(
+    select(
+        ANSWERS.c.question_id,
+        func.count(),
+        func.sum(case((ANSWERS.c.correct, 1), else_=0)),
+    )
+    .where(ANSWERS.c.user_id == bindparam("user"))
+    .group_by(ANSWERS.c.question_id)
+)
+
+
+def section_stats(session: Session, content: ContentStore, user_id: int) -> tuple[SectionStat, ...]:
+    """Accuracy per official section, from the member's answers grouped by question."""
+    counts: dict[str, list[int]] = {}
+    for question_id, answered, correct in _BY_QUESTION.rows(session, {"user": user_id}):
+        question = content.questions.get(question_id)
+        if question is None:  # a question since removed from the bank
+            continue
+        row = counts.setdefault(question.section.split(".")[0], [0, 0])
+        row[0] += answered
+        row[1] += int(correct or 0)
+    found = []
+    for s in content.blueprint.official_sections:
+        answered, correct = counts.get(s.id, [0, 0])
+        found.append(
+            SectionStat(s.id, s.name, s.weight, answered, correct, percent(correct, answered))
+        )
+    return tuple(found)
 
 
 def practice_this_week(session: Session, user_id: int, now: datetime) -> int:

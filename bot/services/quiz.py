@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.content import ContentStore, Question
 from bot.enums import AnswerSource, SessionKind, SessionStatus
-from bot.services import items, practice_store, review
+from bot.services import items, practice_store, review_plan
 from bot.services.answers import Recorded, record_answer, seen_and_missed
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, ServiceError
 from bot.services.practice_store import ITEMS, ItemRow, SessionRow
@@ -120,11 +120,16 @@ def start_review(
     user_id: int,
     guild_id: int | None,
     now: datetime,
-) -> Step | datetime | None:
-    """A review session over the cards due now, or when the next card is due (None: none)."""
-    due = [q for q in review.due_cards(session, user_id, now) if q in content.questions]
+    queue: review_plan.Queue | None = None,
+) -> Step | review_plan.Queue:
+    """A review session over the cards due now (aimed at the member's exam date when they
+    have one: see bot/services/review_plan.py), or the empty queue, which says when the
+    next card is due. `queue` is the member's queue when already read (the plan of a big
+    deck is worked out in a read, off SQLite's one writer thread)."""
+    found = queue if queue is not None else review_plan.queue(session, content, user_id, now)
+    due = found.due
     if not due:
-        return review.next_due(session, user_id, now)
+        return found
     practice_store.abandon_active(session, user_id, PRACTICE_KINDS, now)
     practice = practice_store.create(
         session,

@@ -138,7 +138,10 @@ class Prepared:
             result = session.execute(self.statement(dialect_of(session)), dict(params))
             return [tuple(row) for row in result]
         raw, plan = fast
-        return [plan.row(r) for r in raw.execute(plan.sql, plan.args(params)).fetchall()]
+        found = raw.execute(plan.sql, plan.args(params)).fetchall()
+        if not any(plan.results):  # no column needs converting: sqlite3's tuples as they are
+            return found
+        return [plan.row(r) for r in found]
 
     def first(self, session: Session, params: Params | None = None) -> tuple[Any, ...] | None:
         rows = self.rows(session, params)

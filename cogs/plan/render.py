@@ -10,7 +10,7 @@ from bot.content import ContentStore
 from bot.practice_ui import Drill
 from bot.services.plan import PlanStatus, Position
 from bot.services.progress import ProgressReport
-from bot.ui import BRAND, FIELD_VALUE_MAX, GOOD, WARN, truncate
+from bot.ui import BRAND, DESCRIPTION_MAX, FIELD_VALUE_MAX, GOOD, WARN, truncate
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -107,45 +107,120 @@ def nudge_text(pos: Position, practised: int) -> str:
     )
 
 
-def report_embed(content: ContentStore, rep: ProgressReport) -> discord.Embed:
-    colour = GOOD if rep.readiness is not None and rep.readiness >= rep.pass_line else WARN
-    embed = discord.Embed(title=f"Your progress · {rep.week}", colour=colour)
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}%"
+
+
+def recall_label(rep: ProgressReport) -> str:
+    """When the recall forecast is for: the exam day, or today."""
+    if rep.forecast is None or rep.forecast.exam_day is None:
+        return "recall if the exam were today"
+    return f"recall on exam day ({rep.forecast.exam_day:%a %d %b})"
+
+
+def _domain_lines(rep: ProgressReport) -> list[str]:
+    lines = []
+    for d in rep.domains:
+        mark = "⬜" if d.accuracy is None else ("✅" if d.accuracy >= rep.pass_line else "❌")
+        if d.accuracy is None:
+            text = f"{mark} {d.name}: no answers yet"
+        else:
+            text = f"{mark} {d.name}: {d.accuracy:.0f}% of {d.answered} ({d.low:.0f}–{d.high:.0f}%)"
+        if rep.forecast is not None:
+            text += f" · recall {_pct(rep.forecast.domain(d.id).share)}"
+        lines.append(text)
+    return lines
+
+
+def _section_lines(rep: ProgressReport) -> list[str]:
+    recall = {r.id: r.share for r in rep.forecast.sections} if rep.forecast else {}
+    lines = []
+    for s in rep.sections:
+        acc = "no answers" if s.accuracy is None else f"{s.accuracy:.0f}% of {s.answered}"
+        text = f"{s.id}. {s.name} ({s.weight}%): {acc}"
+        if s.id in recall:
+            text += f" · recall {_pct(recall[s.id])}"
+        lines.append(text)
+    return lines
+
+
+def readiness_text(content: ContentStore, rep: ProgressReport) -> str:
+    ready = "not enough answers yet" if rep.readiness is None else f"{rep.readiness:.0f}%"
+    if rep.readiness_missing:
+        names = ", ".join(content.domain_name(d) for d in rep.readiness_missing)
+        ready += f" (too few answers in {names})"
+    band = rep.band
+    if band is None:
+        return ready
+    ready += f"\nBand (95%): {band.low:.0f}–{band.high:.0f}%. "
+    if band.ready:
+        return ready + f"✅ Ready: even its lower edge clears the {rep.pass_line}% pass line."
+    return ready + (
+        f"Not ready yet: its lower edge ({band.low:.0f}%) is below the {rep.pass_line}% "
+        "pass line. More answers narrow the band; more right answers raise it."
+    )
+
+
+def study_text(rep: ProgressReport) -> str | None:
+    study = rep.study
+    if study is None:
+        return None
+    if not study.current:
+        return f"0 days: answer a question today to start one (best {study.best})"
+    days = "day" if study.current == 1 else "days"
+    today = "today counts" if study.today else "answer today to keep it"
+    return f"🔥 {study.current} {days}, {today} (best {study.best})"
+
+
+def _description(content: ContentStore, rep: ProgressReport) -> str:
     change = (
         "" if rep.accuracy_change is None else f" ({rep.accuracy_change:+.0f} points on last week)"
     )
-    embed.description = (
-        f"**{rep.answered_week}** answers this week, **{rep.answered_total}** in all{change}."
+    text = f"**{rep.answered_week}** answers this week, **{rep.answered_total}** in all{change}."
+    if rep.forecast is not None and rep.forecast.overall is not None:
+        text += (
+            f"\nPredicted {recall_label(rep)}: **{rep.forecast.overall:.0f}%** of the bank's "
+            f"{len(content.questions)} questions (unseen ones count as not known)."
+        )
+    return truncate(text, DESCRIPTION_MAX)
+
+
+def report_embed(content: ContentStore, rep: ProgressReport) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"Your progress · {rep.week}",
+        description=_description(content, rep),
+        colour=GOOD if rep.ready else WARN,
     )
-    lines = []
-    for d in rep.domains:
-        acc = "–" if d.accuracy is None else f"{d.accuracy:.0f}%"
-        mark = "⬜" if d.accuracy is None else ("✅" if d.accuracy >= rep.pass_line else "❌")
-        lines.append(f"{mark} {d.name}: {acc} of {d.answered}")
     embed.add_field(
-        name=f"Accuracy by domain (pass line {rep.pass_line}%)",
-        value=truncate("\n".join(lines), FIELD_VALUE_MAX),
+        name=f"Accuracy by domain, 95% band · {recall_label(rep)} (pass line {rep.pass_line}%)",
+        value=truncate("\n".join(_domain_lines(rep)), FIELD_VALUE_MAX),
         inline=False,
     )
-    ready = "not enough answers yet" if rep.readiness is None else f"{rep.readiness:.0f}%"
-    if rep.readiness_missing:
-        ready += (
-            " (too few answers in "
-            + ", ".join(content.domain_name(d) for d in rep.readiness_missing)
-            + ")"
+    if rep.sections:
+        embed.add_field(
+            name="By official exam-guide section (weight)",
+            value=truncate("\n".join(_section_lines(rep)), FIELD_VALUE_MAX),
+            inline=False,
         )
     embed.add_field(
-        name="Readiness (weighted like the exam)", value=truncate(ready, 1024), inline=False
+        name="Readiness (weighted like the exam)",
+        value=truncate(readiness_text(content, rep), FIELD_VALUE_MAX),
+        inline=False,
     )
     if rep.weakest:
         embed.add_field(
             name="Weakest subtopics",
             value=truncate(
-                "\n".join(f"{t.name}: {t.accuracy:.0f}% of {t.answered}" for t in rep.weakest), 1024
+                "\n".join(f"{t.name}: {t.accuracy:.0f}% of {t.answered}" for t in rep.weakest),
+                FIELD_VALUE_MAX,
             ),
             inline=False,
         )
+    study = study_text(rep)
+    if study is not None:
+        embed.add_field(name="Study streak", value=study)
     if rep.streak:
-        embed.add_field(name="Daily streak", value=f"🔥 {rep.streak}")
+        embed.add_field(name="Daily-drop streak", value=f"🔥 {rep.streak}")
     if rep.plan:
         embed.add_field(name="Plan", value=rep.plan)
     embed.set_image(url="attachment://progress.png")

@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.app import StudyBot
 from bot.practice_ui import show_step
-from bot.services import quiz
+from bot.services import quiz, review_plan
 from bot.ui import Scope
 
 
@@ -50,24 +50,42 @@ class QuizCog(commands.Cog):
 
     @app_commands.command(name="review")
     async def review_command(self, interaction: discord.Interaction) -> None:
-        """Review the questions due again (spaced repetition)."""
-        outcome = await self.bot.db.write(
-            quiz.start_review,
-            self.bot.content,
-            user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
-            now=self.bot.now(),
-        )
+        """Review the questions due again (spaced repetition, aimed at your exam date)."""
+        content, now = self.bot.content, self.bot.now()
+        found = await self.bot.db.read(review_plan.queue, content, interaction.user.id, now)
+        outcome: quiz.Step | review_plan.Queue = found
+        if found.due:
+            outcome = await self.bot.db.write(
+                quiz.start_review,
+                content,
+                user_id=interaction.user.id,
+                guild_id=interaction.guild_id,
+                now=now,
+                queue=found,
+            )
         if isinstance(outcome, quiz.Step):
             await show_step(interaction, outcome, edit=False)
-        elif outcome is None:
-            await interaction.response.send_message(
-                "Nothing to review yet: answer some questions with `/quiz` first.", ephemeral=True
-            )
         else:
-            await interaction.response.send_message(
-                "Nothing is due right now. Your next review is "
-                f"{discord.utils.format_dt(outcome, 'R')} "
-                f"({discord.utils.format_dt(outcome, 'f')}).",
-                ephemeral=True,
-            )
+            await interaction.response.send_message(nothing_due(outcome), ephemeral=True)
+
+
+def nothing_due(found: review_plan.Queue) -> str:
+    """Why /review has nothing to show now, and when it will."""
+    if not found.any_cards:
+        return "Nothing to review yet: answer some questions with `/quiz` first."
+    exam = f" before your exam on {found.exam_day:%a %d %b}" if found.exam_day else ""
+    if found.next_at is None and found.no_room:
+        return (
+            f"You have done today's {review_plan.DAILY_CAP} reviews, and no day is left "
+            f"before your exam on {found.exam_day:%a %d %b}. Good luck!"
+        )
+    if found.next_at is None:
+        return (
+            f"Nothing else is due{exam}: every question you have answered is predicted "
+            "to be remembered on exam day. Keep going with `/quiz` for new ones."
+        )
+    when = found.next_at
+    return (
+        f"Nothing is due right now. Your next review{exam} is "
+        f"{discord.utils.format_dt(when, 'R')} ({discord.utils.format_dt(when, 'f')})."
+    )
