@@ -76,6 +76,25 @@ def test_the_wheel_checks_its_content_and_migrates_with_no_source_tree(
         timeout=60,
         check=False,
     )
+    # Every module of the source tree is in the wheel (a new subpackage must be listed in
+    # pyproject.toml): imported from the installed bot, away from the source tree.
+    modules = sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for package in ("bot", "cogs")
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts
+    )
+    python = installed / "bin" / "python"
+    imported = run(
+        python,
+        "-c",
+        "import importlib, sys; [importlib.import_module(m) for m in sys.argv[1:]]; "
+        "print('imported', len(sys.argv) - 1)",
+        *modules,
+        cwd=away,
+        env=env,
+    )
+    assert f"imported {len(modules)}" in imported
     assert started.returncode == 2  # no token: the one-line answer, from the installed bot
     assert "DISCORD_TOKEN is not set" in started.stderr
     imported = run(
