@@ -8,7 +8,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 LOWEST := .venv-lowest
 
-.PHONY: run test test-lowest lint format check-content bench lock clean
+.PHONY: run test test-lowest test-optimizer lint format check-content bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,15 @@ test-lowest: $(BIN)/python
 	$(UV) venv --quiet --allow-existing --python $(BIN)/python $(LOWEST)
 	$(UV) pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[dev]'
 	$(LOWEST)/bin/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# The optional optimizer extra (torch's CPU build, pandas, tqdm) and the tests it unlocks.
+# pip, not uv, so the machine's pip configuration (a CPU-only index or wheel directory)
+# decides where torch comes from; without one, add
+# PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu to avoid the CUDA build.
+test-optimizer: $(STAMP_DEV)
+	$(BIN)/python -m pip install --quiet -e '.[optimizer]'
+	$(BIN)/python -c "import torch, fsrs; fsrs.Optimizer; print('torch', torch.__version__)"
+	$(BIN)/python -m pytest -m optimizer $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check bot cogs tests bench

@@ -44,8 +44,12 @@ async def timed(fn: Callable[[], Awaitable[object]]) -> float:
     return time.perf_counter() - start
 
 
+# Every benchmark database lives under one temporary folder, removed when the run ends.
+_SCRATCH = tempfile.TemporaryDirectory(prefix="studybot-bench-")
+
+
 def temp_db_path() -> Path:
-    return Path(tempfile.mkdtemp(prefix="studybot-bench-")) / "bench.db"
+    return Path(tempfile.mkdtemp(dir=_SCRATCH.name)) / "bench.db"
 
 
 async def migrated(path: Path) -> Database:

@@ -81,6 +81,7 @@ def test_unusable_parameters_fall_back_to_the_defaults() -> None:
     assert review.scheduler_for("not json") == review.DEFAULT_SCHEDULER
 
 
+@pytest.mark.optimizer
 async def test_fit_on_a_seeded_history(db: Database) -> None:
     pytest.importorskip("torch", reason=NO_TORCH)
     await add(db, *seeded(USER, FIXED_NOW - timedelta(days=400)))

@@ -212,6 +212,7 @@ async def test_export_arrives_as_an_attachment(
     emulator.assert_clean()
 
 
+@pytest.mark.optimizer
 async def test_the_weekly_fit_runs_in_a_worker_process(
     emulator: DiscordEmulator,
     world: World,
