@@ -17,6 +17,7 @@ from cogs.daily import render
 from cogs.daily.views import drop_view
 
 log = logging.getLogger(__name__)
+THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 
 
 class DailyJobs:
@@ -39,8 +40,9 @@ class DailyJobs:
                 await self.post_due(item, now)
         for drop in self.bot.until_stopping(work.retries):
             async with guard("daily", guild=drop.guild_id, drop=drop.id):
-                if await self.bot.db.write(daily.claim_retry, drop, now):
-                    await self.post(drop.id, now)
+                claimed = await self.bot.db.write(daily.claim_retry, drop, now)
+                if claimed is not None:
+                    await self.post(drop.id, now, since=claimed.since)
         for drop_id in self.bot.until_stopping(work.reveals):
             async with guard("daily", drop=drop_id):
                 await self.reveal(drop_id, now)
@@ -79,19 +81,26 @@ class DailyJobs:
         await self.post(drop.id, now)
         return drop.id
 
-    async def post(self, drop_id: int, now: datetime) -> bool:
+    async def post(self, drop_id: int, now: datetime, since: datetime | None = None) -> bool:
+        """Post a claimed drop; `since`: a retry, whose earlier attempt began then."""
         drop, settings = await self.bot.db.read(daily.drop_and_settings, drop_id)
         with logs.context(guild=drop.guild_id, key=daily.drop_key(drop.guild_id, drop.local_date)):
-            return await self._post(drop, settings, now)
+            return await self._post(drop, settings, now, since)
 
     async def _post(
-        self, drop: daily.DailyDrop, settings: daily.GuildSettings, now: datetime
+        self,
+        drop: daily.DailyDrop,
+        settings: daily.GuildSettings,
+        now: datetime,
+        since: datetime | None,
     ) -> bool:
         drop_id = drop.id
         content = self.bot.content
         ping = f"<@&{settings.role_id}>" if settings.role_id else None
         sent = await self.bot.outbox.send(
             settings.channel_id,
+            key=daily.drop_key(drop.guild_id, drop.local_date),
+            since=since,
             content=ping,
             embed=render.drop_embed(content, drop),
             view=drop_view(content, drop),
@@ -99,7 +108,9 @@ class DailyJobs:
         )
         self.bot.metrics.sends.labels("daily", sent.outcome.name.lower()).inc()
         if sent.ok and sent.message is not None:
-            await self.bot.db.write(daily.posted, drop_id, sent.message.id, now)
+            await self.bot.db.write(
+                daily.posted, drop_id, sent.message.id, now, settings.channel_id
+            )
             return True
         paused = await self.bot.db.write(daily.post_failed, drop_id, sent.detail, now)
         log.warning("drop %s failed to post: %s", drop_id, sent.detail)
@@ -148,7 +159,12 @@ class DailyJobs:
                     name=f"Discuss: {drop.question_id} ({drop.local_date:%d %b})",
                     auto_archive_duration=1440,
                 )
-        except (discord.HTTPException, ValueError) as exc:
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_EXISTS:  # an earlier attempt opened it: the message's id
+                return message.id
+            log.info("no discussion thread for drop %s (%s)", drop.id, exc)
+            return None
+        except ValueError as exc:
             log.info("no discussion thread for drop %s (%s)", drop.id, exc)
             return None
         return thread.id
@@ -185,13 +201,21 @@ class DailyJobs:
         claimed = await self.bot.db.write(daily.claim_summary, guild_id, week, now)
         if claimed is None:
             return 0
-        channel_id, summary = claimed
+        key = claimed.claim.key
         sent = await self.bot.outbox.send(
-            channel_id,
-            embed=render.summary_embed(summary),
+            claimed.channel_id,
+            key=key,
+            since=claimed.claim.since,
+            embed=render.summary_embed(claimed.summary),
             allowed_mentions=discord.AllowedMentions.none(),
         )
         self.bot.metrics.sends.labels("summary", sent.outcome.name.lower()).inc()
-        key = f"summary:{guild_id}:{week}"
-        await self.bot.db.write(deliveries.record_send, key, now, ok=sent.ok, detail=sent.detail)
+        await self.bot.db.write(
+            deliveries.record_send,
+            key,
+            now,
+            ok=sent.ok,
+            detail=sent.detail,
+            message_id=sent.message.id if sent.message else None,
+        )
         return int(sent.ok)
