@@ -21,12 +21,12 @@ from sqlalchemy import select
 
 from bot.app import StudyBot
 from bot.content import ContentStore
-from bot.models import DailyDrop, Delivery, PracticeSession
+from bot.models import DailyDrop, Delivery, LiveQuizItem, PracticeSession
 from bot.services.deliveries import LEASE
 from tests.conftest import get, scalar
 from tests.e2e.conftest import Clock, Runner, World
 from tests.e2e.test_daily import answer, drop_question
-from tests.emulator import Channel, DiscordEmulator, SendHold
+from tests.emulator import Channel, DiscordEmulator, Message, SendHold
 
 AFTER_LEASE = LEASE + timedelta(seconds=1)
 # FIXED_NOW is Wednesday 14:30 UTC: set up now, the first drop comes at 00:00 on Thursday
@@ -317,4 +317,64 @@ async def test_a_plan_kickoff_killed_after_discord_accepted_it_is_not_sent_again
     row = await delivery(bot, f"remind:{world.alice.id}:1")
     assert (row.status, row.message_id) == ("sent", dm.id)
     assert await plan.tick(kickoff_at + 2 * AFTER_LEASE) == {}
+    emulator.assert_clean()
+
+
+async def test_a_weekly_summary_killed_after_discord_accepted_it_is_not_posted_again(
+    emulator: DiscordEmulator, world: World, runner: Runner, clock: Clock
+) -> None:
+    bot = await runner.start()
+    await set_up_drops(emulator, world)
+    monday = clock.advance(days=4, hours=9, minutes=30)  # Monday 00:00 UTC
+    summaries = bot.get_cog("DailyCog").jobs.weekly_summaries  # type: ignore[union-attr]
+    hold = await kill_mid_send(emulator, world.channel, summaries(monday), accepted=True)
+    bot = await runner.restart()
+    summaries = bot.get_cog("DailyCog").jobs.weekly_summaries  # type: ignore[union-attr]
+    assert await summaries(monday + LEASE / 2) == 0
+    assert await summaries(monday + AFTER_LEASE) == 1
+    (message,) = emulator.channel_messages(world.channel)
+    assert hold.message is not None
+    assert message.id == hold.message.id
+    assert message.embeds[0]["title"].startswith("Last week's leaderboard")
+    row = await delivery(bot, f"summary:{world.guild.id}:2026-W48")
+    assert (row.status, row.message_id) == ("sent", message.id)
+    emulator.assert_clean()
+
+
+def live_questions(emulator: DiscordEmulator, world: World, number: int) -> list[Message]:
+    title = f"Live quiz · question {number} "
+    return [
+        m
+        for m in emulator.channel_messages(world.channel)
+        if m.embeds and m.embeds[0]["title"].startswith(title)
+    ]
+
+
+async def test_a_live_quiz_question_killed_after_discord_accepted_it_is_posted_once(
+    emulator: DiscordEmulator, world: World, runner: Runner, clock: Clock
+) -> None:
+    """The question's author noted it could be posted twice after such a crash."""
+    bot = await runner.start()
+    bot.scheduler.shutdown()  # the test drives the quiz's timer
+    await emulator.slash(world.alice, world.channel, "groupquiz start", {"seconds": 30})
+    assert await bot.in_flight.wait_idle(5.0)  # the command posted question 1, and recorded it
+    await bot.scheduler.tick("groupquiz")(clock.advance(seconds=31))  # question 1 revealed
+    claimed_at = clock.advance(seconds=6)  # question 2 is due
+    hold = await kill_mid_send(
+        emulator, world.channel, bot.scheduler.tick("groupquiz")(claimed_at), accepted=True
+    )
+    bot = await runner.restart()
+    bot.scheduler.shutdown()
+    await bot.scheduler.tick("groupquiz")(clock.advance(seconds=30))  # the lease runs
+    assert live_questions(emulator, world, 2) == [hold.message]
+    retried_at = clock.advance(seconds=31)  # lapsed: taken over, and found
+    await bot.scheduler.tick("groupquiz")(retried_at)
+    second = live_questions(emulator, world, 2)
+    assert hold.message is not None
+    assert [m.id for m in second] == [hold.message.id]
+    item = await get(bot.db, LiveQuizItem, (1, 1))
+    assert item.message_id == hold.message.id
+    assert item.deadline_at == retried_at + timedelta(seconds=30)  # a fresh timer, shown
+    notes = [f["value"] for f in second[0].embeds[0]["fields"] if f["name"] == "Note"]
+    assert notes == ["The bot restarted: this question's timer starts again."]
     emulator.assert_clean()
