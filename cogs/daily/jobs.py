@@ -140,8 +140,9 @@ class DailyJobs:
             error = f"{exc.status} {exc.code}: {exc.text}"
             log.warning("reveal of drop %s failed: %s", drop_id, error)
         self.bot.metrics.sends.labels("reveal", "failed" if error else "sent").inc()
-        if error is None:
-            thread_id = await self._open_thread(message, drop)
+        if error is None:  # the edit is the same on a retry; the thread may exist already
+            thread_id = self._thread_of(drop) if stats.since else None
+            thread_id = thread_id or await self._open_thread(message, drop)
         await self.bot.db.write(drop_answers.revealed, drop_id, now, thread_id, error)
         return error is None
 
@@ -149,6 +150,13 @@ class DailyJobs:
         assert drop.message_id is not None
         channel = self.bot.get_partial_messageable(drop.channel_id, guild_id=drop.guild_id)
         return channel.get_partial_message(drop.message_id)
+
+    def _thread_of(self, drop: daily.DailyDrop) -> int | None:
+        """The drop's discussion thread, if an earlier attempt of its reveal opened it (a
+        thread started from a message has the message's id)."""
+        guild = self.bot.get_guild(drop.guild_id)
+        thread = guild.get_thread(drop.message_id) if guild and drop.message_id else None
+        return thread.id if thread is not None else None
 
     async def _open_thread(
         self, message: discord.PartialMessage, drop: daily.DailyDrop

@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import StudyBot
 from bot.content import ContentStore
 from bot.models import DailyDrop, Delivery, LiveQuizItem, PracticeSession
 from bot.services.deliveries import LEASE
-from tests.conftest import get, scalar
+from tests.conftest import execute, get, scalar
 from tests.e2e.conftest import Clock, Runner, World
 from tests.e2e.test_daily import answer, drop_question
 from tests.emulator import Channel, DiscordEmulator, Message, SendHold
@@ -378,3 +378,39 @@ async def test_a_live_quiz_question_killed_after_discord_accepted_it_is_posted_o
     notes = [f["value"] for f in second[0].embeds[0]["fields"] if f["name"] == "Note"]
     assert notes == ["The bot restarted: this question's timer starts again."]
     emulator.assert_clean()
+
+
+async def test_a_reveal_whose_sender_died_after_discord_did_it_is_recorded_once(
+    emulator: DiscordEmulator, world: World, runner: Runner, clock: Clock
+) -> None:
+    """The reveal is an edit and a discussion thread: done again, the edit is the same and
+    the thread is the one the first attempt opened (a second one Discord would refuse)."""
+    bot = await runner.start()
+    await set_up_drops(emulator, world)
+    await daily_tick(bot)(clock.advance(hours=9, minutes=30))
+    (message,) = emulator.channel_messages(world.channel)
+    revealed_at = clock.advance(hours=12)
+    await daily_tick(bot)(revealed_at)
+    assert message.thread is not None
+    drop = await drop_row(bot)
+    key = f"reveal:{drop.id}"
+    # as the database stood had the bot died after Discord did both, before recording it
+    await execute(
+        bot.db,
+        update(DailyDrop).values(status="open", revealed_at=None, thread_id=None),
+    )
+    await execute(
+        bot.db,
+        update(Delivery)
+        .where(Delivery.key == key)
+        .values(status="claimed", finished_at=None, lease_until=revealed_at + LEASE),
+    )
+    bot = await runner.restart()
+    await daily_tick(bot)(revealed_at + LEASE / 2)  # the dead sender's lease runs
+    assert (await drop_row(bot)).status == "open"
+    await daily_tick(bot)(revealed_at + AFTER_LEASE)
+    drop = await drop_row(bot)
+    assert (drop.status, drop.thread_id) == ("revealed", message.thread.id)
+    assert emulator.get_message(message.id).embeds[0]["title"].endswith("revealed")
+    assert (await delivery(bot, key)).status == "sent"
+    emulator.assert_clean()  # no second thread asked for
