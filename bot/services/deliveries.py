@@ -186,9 +186,9 @@ def release(session: Session, key: str) -> None:
 
 
 class State(NamedTuple):
-    status: str
-    claimed_at: datetime
-    lease_until: datetime | None
+    status: str  # CLAIMED, or FINISHED for a row that is sent, failed or skipped
+    claimed_at: datetime | None = None
+    lease_until: datetime | None = None
 
     def held(self, now: datetime) -> bool:
         """Claimed under a lease that still runs: its sender is at work."""
@@ -201,14 +201,24 @@ class State(NamedTuple):
         )
 
 
+FINISHED = State("finished")
+
+
 def states(session: Session, keys: Iterable[str]) -> dict[str, State]:
-    """The delivery rows of `keys` that exist, in bulk."""
+    """The delivery rows of `keys` that exist, in bulk: FINISHED for the rows that are done
+    (most of them, read by key alone: a plan tick looks up thousands), and each claim with
+    its moments (claims are few: the sends under way, read by the status index)."""
     found: dict[str, State] = {}
     keys = list(keys)
-    columns = (Delivery.key, Delivery.status, Delivery.claimed_at, Delivery.lease_until)
+    claimed = Delivery.status == DeliveryStatus.CLAIMED
     for i in range(0, len(keys), 2000):
-        rows = session.execute(select(*columns).where(Delivery.key.in_(keys[i : i + 2000])))
-        found.update((key, State(status, at, until)) for key, status, at, until in rows)
+        done = select(Delivery.key).where(Delivery.key.in_(keys[i : i + 2000]), ~claimed)
+        found.update(dict.fromkeys(session.scalars(done), FINISHED))
+    wanted = set(keys)
+    columns = (Delivery.key, Delivery.claimed_at, Delivery.lease_until)
+    for key, at, until in session.execute(select(*columns).where(claimed)):
+        if key in wanted:
+            found[key] = State(DeliveryStatus.CLAIMED, at, until)
     return found
 
 
