@@ -10,6 +10,7 @@ import discord
 
 from bot import logs
 from bot.app import StudyBot
+from bot.outbox import Outcome
 from bot.services import daily, deliveries, drop_answers
 from bot.services.errors import NotFound
 from bot.ui import CONTENT_MAX, truncate
@@ -218,6 +219,9 @@ class DailyJobs:
             allowed_mentions=discord.AllowedMentions.none(),
         )
         self.bot.metrics.sends.labels("summary", sent.outcome.name.lower()).inc()
+        if sent.outcome is Outcome.RETRY:  # Discord said "not now": the next tick retries
+            await self.bot.db.write(deliveries.retry_later, key, now, sent.detail)
+            return 0
         await self.bot.db.write(
             deliveries.record_send,
             key,
