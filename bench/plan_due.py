@@ -26,6 +26,7 @@ from bench.common import NOW, content, migrated, temp_db_path
 from bot.charts import render_progress_chart
 from bot.content import ContentStore
 from bot.db import Database
+from bot.enums import DeliveryStatus
 from bot.models import Delivery, Enrolment
 from bot.services import deliveries, plan_due, progress
 from bot.services.answers import record_answer
@@ -95,7 +96,7 @@ async def send_all(db: Database, store: ContentStore, found: plan_due.Found) -> 
     """Record everything found as sent, and settle the enrolments (the tick after)."""
     for kind, dues in found.items():
         for d in (*dues.due, *dues.stale):
-            await db.write(deliveries.claim, d.key, kind, NOW)
+            await db.write(deliveries.claim_and_finish, d.key, kind, NOW, DeliveryStatus.SENT)
     settled = (await db.read(plan_due.due, store, NOW)).settled
     await db.write(plan_due.settle, settled)
 

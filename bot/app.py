@@ -22,6 +22,7 @@ from bot.components import answer_error, send_ephemeral
 from bot.config import Settings
 from bot.content import ContentStore
 from bot.db import Database
+from bot.leases import Leases
 from bot.limiter import Limiter
 from bot.metrics import InFlight, Metrics, MetricsServer
 from bot.outbox import Outbox
@@ -130,7 +131,8 @@ class StudyBotMixin:
         self.started_at = clock()
         self.watchdog = LoopWatchdog()
         self.limiter = Limiter()
-        self.outbox = Outbox(self, db, self.limiter, clock)  # type: ignore[arg-type]
+        self.leases = Leases(db)  # the delivery claims being sent, renewed by the leases job
+        self.outbox = Outbox(self, db, self.limiter, clock, self.leases)  # type: ignore[arg-type]
         self.version = __version__
         self.metrics = Metrics()
         self.metrics.watch(self)

@@ -376,7 +376,11 @@ class Enrolment(Base):
 
 
 class Delivery(Base):
-    """A scheduled send, keyed so that it can happen only once (e.g. daily:<guild>:<date>)."""
+    """A scheduled send, keyed so that it can happen only once (e.g. daily:<guild>:<date>).
+
+    A claim is a lease (see bot/services/deliveries.py): `lease_until` is renewed while its
+    sender lives, and a claim whose lease lapsed is taken over by whoever tries it next.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (Index("ix_deliveries_status", "status", "claimed_at"),)
@@ -384,10 +388,12 @@ class Delivery(Base):
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))  # claimed | sent | failed | skipped
     claimed_by: Mapped[str | None] = mapped_column(String(64))
-    claimed_at: Mapped[datetime]
+    claimed_at: Mapped[datetime]  # the first claim: an attempt may have reached Discord since
+    lease_until: Mapped[datetime | None]  # a claim nobody renewed past this is taken over
     finished_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     detail: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[int | None] = mapped_column(Snowflake)  # the message the member sees
 
 
 class LiveQuiz(Base):

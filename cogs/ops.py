@@ -1,4 +1,5 @@
-"""Running the bot as a service: daily backups, and forgetting guilds the bot has left."""
+"""Running the bot as a service: daily backups, forgetting guilds the bot has left, and
+keeping alive the delivery claims this process is sending."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from discord.ext import commands
 from bot import backup
 from bot.app import StudyBot
 from bot.scheduler import job
-from bot.services import privacy
+from bot.services import deliveries, privacy
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,12 @@ class OpsCog(commands.Cog):
         removed = await asyncio.to_thread(backup.rotate, folder, self.bot.settings.backup_keep)
         log.info("backup written to %s (%d old ones removed)", dest, len(removed))
         return True
+
+    @job("leases", every=deliveries.RENEW_EVERY)
+    async def renew_leases(self, now: datetime) -> int:
+        """Renew the lease of every delivery this process is sending (bot/leases.py): a
+        send that takes long keeps its claim, and one whose process died loses it."""
+        return await self.bot.leases.renew(now)
 
     @job("guild-cleanup", every=3600)
     async def forget_guilds(self, now: datetime) -> int:

@@ -49,6 +49,7 @@ async def test_all_extensions_load_with_unique_commands(
         "exam-timeouts",
         "groupquiz",
         "guild-cleanup",
+        "leases",
         "mockexam",
         "plan",
         "review-params",

@@ -10,6 +10,7 @@ import pytest
 from bot.content import ContentStore, Question
 from bot.db import Database
 from bot.practice_ui import Drill
+from bot.services import deliveries
 from bot.services import live_quiz as lq
 from bot.services.errors import InvalidInput, NotAllowed
 from tests.conftest import FIXED_NOW
@@ -183,12 +184,16 @@ async def test_after_a_restart_resume_repost_or_end(db: Database, content: Conte
         lq.start, content, guild_id=GUILD, channel_id=CHANNEL + 1, user_id=BOB, now=back
     )
     await db.write(lq.claim_advance, content, other.id, back)  # claimed, never posted
-    (_, repost) = sorted(
-        await db.write(lq.after_restart, content, back + timedelta(seconds=5)),
-        key=lambda f: f.quiz_id,
-    )
-    assert repost.repost is not None
-    assert repost.repost.position == 0
+    soon = back + timedelta(seconds=5)
+    (resumed,) = await db.write(lq.after_restart, content, soon)  # the other waits its lease
+    assert resumed.quiz_id == quiz.id
+    assert (await db.read(lq.due, soon)).lapsed == []
+    lapsed = back + deliveries.LEASE + timedelta(seconds=1)  # nobody renewed it: posted again
+    assert (await db.read(lq.due, lapsed)).lapsed == [lq.question_key(other.id, 0)]
+    repost = await db.write(lq.claim_lapsed, content, lq.question_key(other.id, 0), lapsed)
+    assert isinstance(repost, lq.Next)
+    assert (repost.item.position, repost.since) == (0, back)  # minding the earlier attempt
+    assert await db.write(lq.claim_lapsed, content, lq.question_key(other.id, 0), lapsed) is None
 
     gone = back + lq.RESUME_LIMIT + timedelta(minutes=1)
     ended = await db.write(lq.after_restart, content, gone)

@@ -22,7 +22,6 @@ from bot.content import ContentStore
 from bot.enums import DailyMode, DeliveryKind, DeliveryStatus, DropStatus
 from bot.models import Answer, DailyDrop, GuildSettings
 from bot.services import deliveries, weak_spots
-from bot.services.deliveries import LEASE
 from bot.services.errors import InvalidInput, NotFound, clip
 from bot.services.leaderboard import WeeklySummary, weekly_summary
 from bot.services.periods import iso_week
@@ -220,13 +219,13 @@ def failed_drops(
     session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g: True
 ) -> list[DailyDrop]:
     """Drops to try again (same local day, guild not paused): those that failed, and those
-    left pending by a process that died between claiming and posting."""
-    stuck = DailyDrop.status == DropStatus.PENDING
+    left pending by a process that died between claiming and recording (its lease lapsed)."""
     rows = session.execute(
         select(DailyDrop, GuildSettings)
         .join(GuildSettings)
         .where(
-            (DailyDrop.status == DropStatus.FAILED) | (stuck & (DailyDrop.due_at < now - LEASE)),
+            DailyDrop.status.in_((DropStatus.FAILED, DropStatus.PENDING)),
+            DailyDrop.local_date >= (now - timedelta(days=1)).date(),  # no zone is further
             GuildSettings.paused.is_(False),
         )
     )
@@ -240,7 +239,14 @@ def failed_drops(
             continue
         if drop.local_date == today:
             found.append(drop)
-    return found
+    pending = [drop_key(d.guild_id, d.local_date) for d in found if d.status == DropStatus.PENDING]
+    claims = deliveries.states(session, pending) if pending else {}
+
+    def sender_died(drop: DailyDrop) -> bool:
+        state = claims.get(drop_key(drop.guild_id, drop.local_date))
+        return state is None or not state.held(now)
+
+    return [d for d in found if d.status == DropStatus.FAILED or sender_died(d)]
 
 
 # -- rotation ---------------------------------------------------------------------------------
@@ -399,38 +405,60 @@ def summary_week(settings: GuildSettings, now: datetime) -> str | None:
     return iso_week(day - timedelta(days=1))
 
 
+def summary_key(guild_id: int, week: str) -> str:
+    return f"summary:{guild_id}:{week}"
+
+
 def due_summaries(
     session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g: True
 ) -> list[tuple[int, str]]:
-    """(guild, week) of the weekly summaries due now and not yet claimed."""
+    """(guild, week) of the weekly summaries due now: not yet claimed, or claimed by a
+    sender that died (its lease lapsed)."""
     rows = session.execute(select(GuildSettings).where(GuildSettings.paused.is_(False)))
     found = []
     for (settings,) in rows:
         if owns(settings.guild_id) and (week := summary_week(settings, now)) is not None:
             found.append((settings.guild_id, week))
-    done = deliveries.existing(session, (f"summary:{g}:{w}" for g, w in found))
-    return [(g, w) for g, w in found if f"summary:{g}:{w}" not in done]
+    claims = deliveries.states(session, (summary_key(g, w) for g, w in found))
+
+    def due(key: str) -> bool:
+        state = claims.get(key)
+        return state is None or state.lapsed(now)
+
+    return [(g, w) for g, w in found if due(summary_key(g, w))]
 
 
-def claim_summary(
-    session: Session, guild_id: int, week: str, now: datetime
-) -> tuple[int, WeeklySummary] | None:
+@dataclass(frozen=True)
+class SummaryClaim:
+    channel_id: int
+    summary: WeeklySummary
+    claim: deliveries.Claim
+
+
+def claim_summary(session: Session, guild_id: int, week: str, now: datetime) -> SummaryClaim | None:
     """Claim a guild's summary of `week`; its channel and content, or None if taken."""
-    if not deliveries.claim(session, f"summary:{guild_id}:{week}", DeliveryKind.SUMMARY, now):
+    claimed = deliveries.claim(session, summary_key(guild_id, week), DeliveryKind.SUMMARY, now)
+    if claimed is None:
         return None
     settings = get_settings(session, guild_id)
-    return settings.channel_id, weekly_summary(session, guild_id=guild_id, week=week)
+    summary = weekly_summary(session, guild_id=guild_id, week=week)
+    return SummaryClaim(settings.channel_id, summary, claimed)
 
 
-def posted(session: Session, drop_id: int, message_id: int, now: datetime) -> None:
+def posted(
+    session: Session, drop_id: int, message_id: int, now: datetime, channel_id: int | None = None
+) -> None:
+    """The drop is up: `message_id` is the message members see (and answer on)."""
     drop = session.get(DailyDrop, drop_id)
     assert drop is not None
     drop.status, drop.message_id, drop.posted_at = DropStatus.OPEN, message_id, now
+    drop.channel_id = channel_id or drop.channel_id
     drop.attempts += 1
     settings = get_settings(session, drop.guild_id)
     drop.reveal_at = now + timedelta(hours=settings.reveal_after_hours)
     settings.failures = 0
-    deliveries.finish(session, drop_key(drop.guild_id, drop.local_date), DeliveryStatus.SENT, now)
+    key = drop_key(drop.guild_id, drop.local_date)
+    deliveries.finish(session, key, DeliveryStatus.SENT, now, message_id=message_id)
 
 
 def post_failed(session: Session, drop_id: int, error: str, now: datetime) -> GuildSettings | None:
@@ -454,10 +482,12 @@ def post_failed(session: Session, drop_id: int, error: str, now: datetime) -> Gu
     return None
 
 
-def claim_retry(session: Session, drop: DailyDrop, now: datetime) -> bool:
-    """Claim a failed drop again, or take over one whose claim went stale."""
+def claim_retry(session: Session, drop: DailyDrop, now: datetime) -> deliveries.Claim | None:
+    """Claim a failed drop again, or take over one whose sender died (its lease lapsed)."""
     key = drop_key(drop.guild_id, drop.local_date)
-    return deliveries.retry(session, key, now) or deliveries.claim(session, key, "daily", now)
+    return deliveries.retry(session, key, now) or deliveries.claim(
+        session, key, DeliveryKind.DAILY, now
+    )
 
 
 def open_drop(session: Session, guild_id: int) -> DailyDrop | None:

@@ -7,7 +7,7 @@ guild's consecutive drops a member answered right.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -100,6 +100,7 @@ class RevealStats:
     answered: int
     correct: int
     first_correct: list[int]
+    since: datetime | None = None  # a retry: the reveal's earlier attempt began then
 
     @property
     def percent_correct(self) -> float:
@@ -137,10 +138,12 @@ def reveal_stats(session: Session, drop_id: int) -> RevealStats:
 
 
 def claim_reveal(session: Session, drop_id: int, now: datetime) -> RevealStats | None:
-    """Claim the drop's reveal (once); what it shows, or None when it is taken."""
-    if not deliveries.claim(session, f"reveal:{drop_id}", DeliveryKind.REVEAL, now):
+    """Claim the drop's reveal (once; again when its sender died); what it shows, or None
+    when it is taken."""
+    claimed = deliveries.claim(session, f"reveal:{drop_id}", DeliveryKind.REVEAL, now)
+    if claimed is None:
         return None
-    return reveal_stats(session, drop_id)
+    return replace(reveal_stats(session, drop_id), since=claimed.since)
 
 
 def revealed(

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.content import ContentStore, Question
-from bot.enums import AnswerSource, SessionKind, SessionStatus
-from bot.services import practice_store
+from bot.enums import AnswerSource, DeliveryKind, SessionKind, SessionStatus
+from bot.services import deliveries, practice_store
 from bot.services.answers import normalise_choice, record_answer, seen_and_missed
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.practice_store import ItemRow, SessionRow
@@ -265,11 +265,56 @@ def outcome(
     )
 
 
-def mark_delivered(session: Session, session_id: int, delivered: bool) -> None:
-    """Record whether the member has seen the result (the DM after a timeout)."""
-    practice = practice_store.get(session, session_id)
-    practice.result_delivered = delivered
-    practice_store.update_session(session, practice, "result_delivered")
+# -- the result by DM when time ran out: exactly once, never lost ----------------------------------
+def result_key(session_id: int) -> str:
+    return f"exam:{session_id}"
+
+
+@dataclass(frozen=True)
+class TimedOut:
+    result: Result
+    claim: deliveries.Claim
+
+
+def timeouts(session: Session, now: datetime) -> list[int]:
+    """The exams whose result DM is to be sent now: those whose sender died (its claim's
+    lease lapsed) first, then the running exams whose time ran out."""
+    retries = [int(key.split(":")[1]) for key in deliveries.lapsed(session, DeliveryKind.EXAM, now)]
+    return retries + practice_store.expired_exams(session, now)
+
+
+def claim_timeout(
+    session: Session, content: ContentStore, session_id: int, now: datetime
+) -> TimedOut | None:
+    """Claim the exam's result DM (a retry when its sender died) and grade the exam, once;
+    None when another tick or process has it."""
+    claimed = deliveries.claim(session, result_key(session_id), DeliveryKind.EXAM, now)
+    if claimed is None:
+        return None
+    res = grade(session, content, session_id=session_id, now=now, expired=True)
+    return TimedOut(res, claimed)
+
+
+def result_sent(
+    session: Session,
+    session_id: int,
+    now: datetime,
+    *,
+    ok: bool,
+    retry: bool,
+    detail: str | None,
+    message_id: int | None,
+) -> None:
+    """Record how the result DM went: sent (the member has seen it), to be retried (Discord
+    said "not now"), or failed (DMs closed: the exam's own message shows the result)."""
+    key = result_key(session_id)
+    if retry and deliveries.retry_later(session, key, now, detail or ""):
+        return
+    if ok:
+        practice = practice_store.get(session, session_id)
+        practice.result_delivered = True
+        practice_store.update_session(session, practice, "result_delivered")
+    deliveries.record_send(session, key, now, ok=ok, detail=detail, message_id=message_id)
 
 
 expired_exams = practice_store.expired_exams

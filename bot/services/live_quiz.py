@@ -10,6 +10,11 @@ question twice or reveal one twice:
 - `claim_reveal` sets the question's `revealed_at` once; the next question is due a
   short PAUSE later.
 
+Each post (a question, the scoreboard) is also a delivery key, `live:<quiz>:<position>` or
+`live:<quiz>:end`, claimed in the same transaction: a lease (bot/services/deliveries.py).
+When the poster dies between the claim and the record, the lease lapses and the next tick
+of any process posts it (`claim_lapsed`), without doubling one that reached Discord.
+
 A member joins by answering. The first question always runs its full timer (people are
 still joining); from the second on the reveal comes as soon as every member who has
 joined has answered. Answers count as practice: record_answer gives the point only for
@@ -29,8 +34,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.content import ContentStore
-from bot.enums import AnswerSource, LiveStatus
+from bot.enums import AnswerSource, DeliveryKind, DeliveryStatus, LiveStatus
 from bot.models import LiveAnswer, LiveQuiz, LiveQuizItem
+from bot.services import deliveries
 from bot.services.answers import Recorded, normalise_choice, record_answer
 from bot.services.errors import InvalidInput, NotAllowed, NotFound, ServiceError
 from bot.services.quiz import MIXED, select_quiz
@@ -144,6 +150,18 @@ def running_in(session: Session, channel_id: int) -> LiveQuiz | None:
 class LiveDue:
     reveals: list[tuple[int, int]]  # (quiz, position) whose timer ran out
     advances: list[int]  # quizzes whose next question (or scoreboard) is due
+    lapsed: list[str]  # posts whose poster died: their keys
+
+
+LIVE = DeliveryKind.LIVE
+
+
+def question_key(quiz_id: int, position: int) -> str:
+    return f"live:{quiz_id}:{position}"
+
+
+def end_key(quiz_id: int) -> str:
+    return f"live:{quiz_id}:end"
 
 
 def due(session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g: True) -> LiveDue:
@@ -164,18 +182,29 @@ def due(session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g
     advances = session.execute(
         select(LiveQuiz.id, LiveQuiz.guild_id).where(running, LiveQuiz.next_at <= now)
     )
+    lapsed = {key: int(key.split(":")[1]) for key in deliveries.lapsed(session, LIVE, now)}
+    guilds = dict(
+        session.execute(
+            select(LiveQuiz.id, LiveQuiz.guild_id).where(LiveQuiz.id.in_(set(lapsed.values())))
+        ).all()
+        if lapsed
+        else ()
+    )
     return LiveDue(
-        [(q, p) for q, p, g in timed_out if owns(g)], [q for q, g in advances if owns(g)]
+        [(q, p) for q, p, g in timed_out if owns(g)],
+        [q for q, g in advances if owns(g)],
+        [k for k, q in lapsed.items() if q in guilds and owns(guilds[q])],
     )
 
 
 # -- moving on --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Next:
-    """The question to post now."""
+    """The question to post now (`since`: a retry, whose earlier attempt began then)."""
 
     quiz: LiveQuiz
     item: LiveQuizItem
+    since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +212,7 @@ class Finished:
     """The quiz is over: the scoreboard to post."""
 
     board: Scoreboard
+    since: datetime | None = None
 
 
 def claim_advance(
@@ -205,9 +235,29 @@ def claim_advance(
     session.refresh(quiz)
     if quiz.position >= quiz.size:
         quiz.position = quiz.size - 1
-        _end(quiz, LiveStatus.FINISHED, now)
+        _end(session, quiz, LiveStatus.FINISHED, now)
         return Finished(scoreboard(session, content, quiz_id))
+    deliveries.claim(session, question_key(quiz_id, quiz.position), DeliveryKind.LIVE, now)
     return Next(quiz, item(session, quiz_id, quiz.position))
+
+
+def claim_lapsed(
+    session: Session, content: ContentStore, key: str, now: datetime
+) -> Next | Finished | None:
+    """Take over a post whose poster died (its lease lapsed): the question or scoreboard to
+    post again, or None when another caller has it or it is no longer wanted."""
+    claimed = deliveries.claim(session, key, DeliveryKind.LIVE, now)
+    if claimed is None:
+        return None
+    _, quiz_id, what = key.split(":")
+    if what == "end":
+        return Finished(scoreboard(session, content, int(quiz_id)), claimed.since)
+    quiz = get(session, int(quiz_id))
+    current = item(session, quiz.id, int(what))
+    if quiz.status != LiveStatus.RUNNING or quiz.position != current.position:
+        deliveries.finish(session, key, DeliveryStatus.SKIPPED, now, "the quiz moved on")
+        return None
+    return Next(quiz, current, claimed.since)
 
 
 def deadline(quiz: LiveQuiz, shown_at: datetime) -> datetime:
@@ -222,6 +272,16 @@ def posted(
     found = item(session, quiz_id, position)
     found.message_id, found.shown_at = message_id, shown_at
     found.deadline_at = deadline(quiz, shown_at)
+    key = question_key(quiz_id, position)
+    deliveries.finish(session, key, DeliveryStatus.SENT, shown_at, message_id=message_id)
+
+
+def scoreboard_sent(
+    session: Session, quiz_id: int, now: datetime, message_id: int | None, error: str | None
+) -> None:
+    deliveries.record_send(
+        session, end_key(quiz_id), now, ok=error is None, detail=error, message_id=message_id
+    )
 
 
 def end(
@@ -230,13 +290,17 @@ def end(
     """End a running quiz early (its channel is gone, or the bot was away too long)."""
     quiz = get(session, quiz_id)
     if quiz.status == LiveStatus.RUNNING:
-        _end(quiz, LiveStatus.ENDED, now, note)
+        _end(session, quiz, LiveStatus.ENDED, now, note)
     return scoreboard(session, content, quiz_id)
 
 
-def _end(quiz: LiveQuiz, status: LiveStatus, now: datetime, note: str | None = None) -> None:
+def _end(
+    session: Session, quiz: LiveQuiz, status: LiveStatus, now: datetime, note: str | None = None
+) -> None:
+    """End the quiz, and claim its scoreboard's post."""
     quiz.status, quiz.finished_at, quiz.next_at = status, now, None
     quiz.live_channel_id, quiz.end_note = None, note
+    deliveries.claim(session, end_key(quiz.id), DeliveryKind.LIVE, now)
 
 
 # -- answering --------------------------------------------------------------------------------
@@ -417,7 +481,7 @@ def stop(
             f"Only <@{quiz.started_by}>, who started this quiz, or an admin can stop it."
         )
     reveal = claim_reveal(session, quiz.id, quiz.position, now) if quiz.position >= 0 else None
-    _end(quiz, LiveStatus.STOPPED, now, f"stopped by <@{user_id}>")
+    _end(session, quiz, LiveStatus.STOPPED, now, f"stopped by <@{user_id}>")
     return Stopped(reveal, scoreboard(session, content, quiz.id))
 
 
@@ -427,7 +491,6 @@ class AfterRestart:
 
     quiz_id: int
     resumed: LiveQuizItem | None = None  # its open question, with a fresh timer
-    repost: LiveQuizItem | None = None  # claimed but never posted: post it now
     ended: Scoreboard | None = None  # idle too long: ended, with the scoreboard so far
 
 
@@ -440,8 +503,9 @@ def after_restart(
     """Pick up the quizzes a previous run of the bot left running.
 
     A quiz idle for less than RESUME_LIMIT resumes at its current question with a fresh
-    timer (a question whose message never went out is posted now); an older one ends with
-    a notice and the scoreboard so far. A quiz between two questions simply goes on.
+    timer; an older one ends with a notice and the scoreboard so far. A quiz between two
+    questions simply goes on, and a question claimed but never recorded as posted is posted
+    by the tick once its claim's lease has lapsed (`claim_lapsed`).
     """
     found = []
     for quiz in session.scalars(select(LiveQuiz).where(LiveQuiz.status == LiveStatus.RUNNING)):
@@ -455,14 +519,11 @@ def after_restart(
             moments += [current.shown_at, current.deadline_at, current.revealed_at]
         last = max(m for m in moments if m is not None)
         if now - last > RESUME_LIMIT:
-            _end(quiz, LiveStatus.ENDED, now, "the bot was offline too long")
+            _end(session, quiz, LiveStatus.ENDED, now, "the bot was offline too long")
             found.append(AfterRestart(quiz.id, ended=scoreboard(session, content, quiz.id)))
-        elif current is not None and current.revealed_at is None:
-            if current.message_id is None:
-                found.append(AfterRestart(quiz.id, repost=current))
-            else:
-                current.deadline_at = deadline(quiz, now)
-                found.append(AfterRestart(quiz.id, resumed=current))
+        elif current is not None and current.revealed_at is None and current.message_id:
+            current.deadline_at = deadline(quiz, now)
+            found.append(AfterRestart(quiz.id, resumed=current))
     return found
 
 

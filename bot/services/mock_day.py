@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,9 +20,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.content import ContentStore
-from bot.enums import MockStatus, SessionKind, SessionStatus
+from bot.enums import DeliveryKind, MockStatus, SessionKind, SessionStatus
 from bot.models import GuildSettings, MockDay, MockEntry, PracticeSession, SessionItem
-from bot.services import practice_store
+from bot.services import deliveries, practice_store
 from bot.services.errors import InvalidInput, NotFound, ServiceError
 from bot.services.exam import LENGTHS, SCHEMES, select_exam
 from bot.services.quiz import Step
@@ -148,6 +148,11 @@ class MockDue:
     missed: list[int]  # the whole window passed while the bot was away
     closes: list[int]  # the window has closed
     results: list[int]  # closed: the result is due once every started exam has ended
+    dms: list[str] = field(default_factory=list)  # members' DMs whose sender died: keys
+
+
+def dm_key(day_id: int, user_id: int) -> str:
+    return f"mock:{day_id}:{user_id}"
 
 
 def due(session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g: True) -> MockDue:
@@ -166,7 +171,15 @@ def due(session: Session, now: datetime, owns: Callable[[int], bool] = lambda _g
             out["closes"].append(day_id)
         elif status == MockStatus.CLOSED:
             out["results"].append(day_id)
-    return MockDue(**out)
+    lapsed = deliveries.lapsed(session, DeliveryKind.MOCK, now)
+    days = {int(key.split(":")[1]) for key in lapsed}
+    guilds = dict(
+        session.execute(select(MockDay.id, MockDay.guild_id).where(MockDay.id.in_(days))).all()
+        if days
+        else ()
+    )
+    dms = [k for k in lapsed if (g := guilds.get(int(k.split(":")[1]))) and owns(g)]
+    return MockDue(**out, dms=dms)
 
 
 def _move(session: Session, day_id: int, before: MockStatus, after: MockStatus) -> bool:

@@ -8,19 +8,21 @@
 - `examdone:<user>`: the day after the exam date, or after the last plan week.
 
 For each active enrolment the candidate is its LATEST such moment (at most 7 days old), so
-a kickoff missed across a week boundary is still seen. What has no Delivery row is due
-while within GRACE (24 h) of its moment, and stale after that: the caller records stale
-ones as skipped and logs them. DMs are not sent to members whose DMs are closed.
+a kickoff missed across a week boundary is still seen. What has no Delivery row (or one
+whose sender died: a claim whose lease lapsed, retried with `Due.since`) is due while
+within GRACE (24 h) of its moment, and stale after that: the caller records stale ones as
+skipped and logs them. DMs are not sent to members whose DMs are closed.
 
 Fast on 100,000 enrolments: each enrolment keeps `next_at`, the earliest moment at which
 anything of it can fall due, so a tick reads only the active enrolments whose `next_at` has
 come (or is not worked out yet: new, resumed, or a preference changed). After a tick that
 found nothing to send for an enrolment, `settle()` moves its `next_at` to its next weekly
-moment (kickoff, nudge) or its follow-up; one with something due is read again next tick,
-so a send released for a retry is seen again. Beyond that read: one query for the members
-who opted out or closed their DMs, one range read of the recent delivery keys per kind
-(plus a by-key lookup of what is left); moments are computed once per schedule (zone,
-weekday, time), not per row. `due()` serves every kind from one read.
+moment (kickoff, nudge) or its follow-up; one with something due, or with a send under way,
+is read again next tick, so a send left for a retry, or whose sender died, is seen again.
+Beyond that read: one query for the members who opted out or closed their DMs, one range
+read of the recently finished delivery keys per kind (plus a by-key lookup of what is
+left); moments are computed once per schedule (zone, weekday, time), not per row. `due()`
+serves every kind from one read.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ from bot.services.timezones import Moments
 GRACE = timedelta(hours=24)
 WINDOW = timedelta(days=8)  # the latest weekly moment is at most 7 days old
 NUDGE_DAYS = 3
-STATUSES = tuple(DeliveryStatus)  # every Delivery status
+FINISHED = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED)
 KINDS = ("remind", "nudge", "report", "examdone")
 ShardFilter = Callable[[int | None], bool]  # gets the enrolment's guild id (None: from a DM)
 RANGE_READ_ABOVE = 20_000  # rows read: above, the recent keys are read by range
@@ -73,6 +75,7 @@ class Due(NamedTuple):
     channel_id: int | None
     period: str | None = None  # a report's ISO week (of the member's local date)
     report: str | None = None  # a kickoff's: the key of the report it carries (one DM)
+    since: datetime | None = None  # a retry: an earlier attempt (its sender died) began then
 
 
 class Dues(NamedTuple):
@@ -264,13 +267,14 @@ def _opted_out(session: Session) -> dict[str, set[int]]:
 
 
 def _recent(session: Session, now: datetime) -> dict[str, set[str]]:
-    """Plan keys claimed within WINDOW, by kind, in one range read of the status index.
+    """Plan keys finished within WINDOW, by kind, in one range read of the status index.
 
-    That holds every key of the latest weekly moment (claimed after it, and it is at most
-    7 days old); older ones (from before a pause) are looked up key by key in `_split`.
+    That holds every finished key of the latest weekly moment (claimed after it, and it is
+    at most 7 days old); older ones (from before a pause), and claims still open, are
+    looked up key by key in `_split`.
     """
     query = select(Delivery.key).where(
-        Delivery.status.in_(STATUSES), Delivery.claimed_at >= now - WINDOW
+        Delivery.status.in_(FINISHED), Delivery.claimed_at >= now - WINDOW
     )
     found: dict[str, set[str]] = {kind: set() for kind in KINDS}
     for key in session.scalars(query):
@@ -280,12 +284,21 @@ def _recent(session: Session, now: datetime) -> dict[str, set[str]]:
     return found
 
 
-def _split(session: Session, found: list[Due], now: datetime) -> Dues:
-    """Drop what already has a delivery row; split the rest into due and stale."""
-    done = deliveries.existing(session, [d.key for d in found])
-    fresh = [d for d in found if d.key not in done]
+def _split(session: Session, found: list[Due], now: datetime) -> tuple[Dues, set[int]]:
+    """Drop what is done or being sent; split the rest into due and stale. Also the members
+    with a send under way (a live claim): their enrolment is read again next tick."""
+    claims = deliveries.states(session, [d.key for d in found])
+    fresh, sending = [], set()
+    for d in found:
+        state = claims.get(d.key)
+        if state is None:
+            fresh.append(d)
+        elif state.lapsed(now):  # its sender died: retry, minding the earlier attempt
+            fresh.append(d._replace(since=state.claimed_at))
+        elif state.held(now):
+            sending.add(d.user_id)
     stale = [d for d in fresh if now - d.due_at > GRACE]
-    return Dues([d for d in fresh if now - d.due_at <= GRACE], stale)
+    return Dues([d for d in fresh if now - d.due_at <= GRACE], stale), sending
 
 
 def _behind(session: Session, content: ContentStore, tick: _Tick, dues: Dues) -> Dues:
@@ -314,6 +327,7 @@ class Found(dict[str, Dues]):
     as stored, next_at), for `settle()`. Only a pass over every kind settles rows."""
 
     settled: list[tuple[int, Any, datetime]]
+    sending: set[int]  # members with a send under way in some process
 
 
 def _next_at(tick: _Tick, row: Enrolled) -> datetime:
@@ -364,6 +378,7 @@ def due(
     """
     tick, members = _read(session, now, shard_filter), _opted_out(session)
     closed, found = members["closed"], Found()
+    found.sending = set()
     kinds = tuple(kinds)
     # Many rows (a first tick): one range read of the recent keys beats a lookup per key
     recent = _recent(session, now) if len(tick.rows) > RANGE_READ_ABOVE else {}
@@ -378,13 +393,15 @@ def due(
                 if d.user_id not in closed
                 or (kind in CHANNEL_FALLBACK and d.channel_id is not None)
             ]
-        found[kind] = _split(session, cands, now)
+        found[kind], sending = _split(session, cands, now)
+        found.sending |= sending
         if kind == "nudge":
             if content is None:
                 raise ValueError("nudges need the content store (the week's target)")
             found[kind] = _behind(session, content, tick, found[kind])
     _one_message(found)
     busy = {d.user_id for dues in found.values() for d in (*dues.due, *dues.stale)}
+    busy |= found.sending
     found.settled = (
         [(r.user_id, r.created_raw, _next_at(tick, r)) for r in tick.rows if r.user_id not in busy]
         if set(kinds) == set(KINDS)

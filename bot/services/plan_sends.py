@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -26,14 +26,21 @@ class Composed:
     practised: int = 0  # this week's answers
     last_week: tuple[int, int] | None = None  # (answers, target) of the week before
     weak: list[str] = field(default_factory=list)  # domains below the pass line
+    since: datetime | None = None  # a retry: an earlier attempt began then
 
 
 def claim_and_compose(
     session: Session, content: ContentStore, item: Due, now: datetime
 ) -> Composed | None:
     """Claim `item`'s key (None when another tick or process has it) and compose it."""
-    if not deliveries.claim(session, item.key, item.kind, now):
+    claimed = deliveries.claim(session, item.key, item.kind, now)
+    if claimed is None:
         return None
+    composed = _compose(session, content, item, now)
+    return replace(composed, since=claimed.since) if claimed.since else composed
+
+
+def _compose(session: Session, content: ContentStore, item: Due, now: datetime) -> Composed:
     uid = item.user_id
     carried = None
     if item.report is not None and deliveries.claim(session, item.report, "report", now):

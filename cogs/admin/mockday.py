@@ -17,6 +17,7 @@ from bot.app import StudyBot
 from bot.charts import render_score_chart
 from bot.enums import DeliveryKind
 from bot.exam_ui import exam_result, result_view
+from bot.outbox import Outcome
 from bot.services import deliveries, exam, mock_day
 from bot.services.mock_day import GroupResult, MockDay
 from cogs.admin import render
@@ -42,6 +43,9 @@ class MockJobs:
             await self.close(day_id, now)
         for day_id in work.results:
             await self.report(day_id, now)
+        for key in work.dms:  # a member's DM whose sender died
+            async with self.bot.boundary("mockexam", key=key):
+                await self.retry_dm(key, now)
 
     async def tell_admin(self, day: MockDay, what: str) -> None:
         await self.bot.outbox.dm(
@@ -129,11 +133,37 @@ class MockJobs:
         except (discord.HTTPException, ValueError) as exc:
             log.info("mock-exam day %s: no thread for %s: %s", res.day.id, split.question_id, exc)
 
-    async def dm(self, res: GroupResult, user_id: int, session_id: int, now: datetime) -> None:
-        key = f"mock:{res.day.id}:{user_id}"
-        if not await self.bot.db.write(deliveries.claim, key, DeliveryKind.MOCK, now):
+    async def dm(
+        self,
+        res: GroupResult,
+        user_id: int,
+        session_id: int,
+        now: datetime,
+        claim: deliveries.Claim | None = None,
+    ) -> None:
+        key = mock_day.dm_key(res.day.id, user_id)
+        claim = claim or await self.bot.db.write(deliveries.claim, key, DeliveryKind.MOCK, now)
+        if claim is None:
             return
         own = await self.bot.db.read(exam.result, self.bot.content, session_id)
         embed = render.group_field(exam_result(self.bot.content, own), res, own)
-        sent = await self.bot.outbox.dm(user_id, embed=embed, view=result_view(own))
-        await self.bot.db.write(deliveries.record_send, key, now, ok=sent.ok, detail=sent.detail)
+        sent = await self.bot.outbox.dm(
+            user_id, key=key, since=claim.since, embed=embed, view=result_view(own)
+        )
+        if sent.outcome is Outcome.RETRY:  # Discord said "not now": the next tick retries
+            await self.bot.db.write(deliveries.retry_later, key, now, sent.detail)
+            return
+        message_id = sent.message.id if sent.message else None
+        await self.bot.db.write(
+            deliveries.record_send, key, now, ok=sent.ok, detail=sent.detail, message_id=message_id
+        )
+
+    async def retry_dm(self, key: str, now: datetime) -> None:
+        """Send a member's DM whose sender died, unless it reached Discord."""
+        claim = await self.bot.db.write(deliveries.claim, key, DeliveryKind.MOCK, now)
+        if claim is None:
+            return
+        _, day_id, user_id = key.split(":")
+        res = await self.bot.db.read(mock_day.group_result, self.bot.content, int(day_id))
+        score = next(s for s in res.scores if s.user_id == int(user_id))
+        await self.dm(res, score.user_id, score.session_id, now, claim)

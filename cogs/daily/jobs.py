@@ -10,6 +10,7 @@ import discord
 
 from bot import logs
 from bot.app import StudyBot
+from bot.outbox import Outcome
 from bot.services import daily, deliveries, drop_answers
 from bot.services.errors import NotFound
 from bot.ui import CONTENT_MAX, truncate
@@ -17,6 +18,7 @@ from cogs.daily import render
 from cogs.daily.views import drop_view
 
 log = logging.getLogger(__name__)
+THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 
 
 class DailyJobs:
@@ -39,8 +41,9 @@ class DailyJobs:
                 await self.post_due(item, now)
         for drop in self.bot.until_stopping(work.retries):
             async with guard("daily", guild=drop.guild_id, drop=drop.id):
-                if await self.bot.db.write(daily.claim_retry, drop, now):
-                    await self.post(drop.id, now)
+                claimed = await self.bot.db.write(daily.claim_retry, drop, now)
+                if claimed is not None:
+                    await self.post(drop.id, now, since=claimed.since)
         for drop_id in self.bot.until_stopping(work.reveals):
             async with guard("daily", drop=drop_id):
                 await self.reveal(drop_id, now)
@@ -79,19 +82,26 @@ class DailyJobs:
         await self.post(drop.id, now)
         return drop.id
 
-    async def post(self, drop_id: int, now: datetime) -> bool:
+    async def post(self, drop_id: int, now: datetime, since: datetime | None = None) -> bool:
+        """Post a claimed drop; `since`: a retry, whose earlier attempt began then."""
         drop, settings = await self.bot.db.read(daily.drop_and_settings, drop_id)
         with logs.context(guild=drop.guild_id, key=daily.drop_key(drop.guild_id, drop.local_date)):
-            return await self._post(drop, settings, now)
+            return await self._post(drop, settings, now, since)
 
     async def _post(
-        self, drop: daily.DailyDrop, settings: daily.GuildSettings, now: datetime
+        self,
+        drop: daily.DailyDrop,
+        settings: daily.GuildSettings,
+        now: datetime,
+        since: datetime | None,
     ) -> bool:
         drop_id = drop.id
         content = self.bot.content
         ping = f"<@&{settings.role_id}>" if settings.role_id else None
         sent = await self.bot.outbox.send(
             settings.channel_id,
+            key=daily.drop_key(drop.guild_id, drop.local_date),
+            since=since,
             content=ping,
             embed=render.drop_embed(content, drop),
             view=drop_view(content, drop),
@@ -99,7 +109,9 @@ class DailyJobs:
         )
         self.bot.metrics.sends.labels("daily", sent.outcome.name.lower()).inc()
         if sent.ok and sent.message is not None:
-            await self.bot.db.write(daily.posted, drop_id, sent.message.id, now)
+            await self.bot.db.write(
+                daily.posted, drop_id, sent.message.id, now, settings.channel_id
+            )
             return True
         paused = await self.bot.db.write(daily.post_failed, drop_id, sent.detail, now)
         log.warning("drop %s failed to post: %s", drop_id, sent.detail)
@@ -129,8 +141,9 @@ class DailyJobs:
             error = f"{exc.status} {exc.code}: {exc.text}"
             log.warning("reveal of drop %s failed: %s", drop_id, error)
         self.bot.metrics.sends.labels("reveal", "failed" if error else "sent").inc()
-        if error is None:
-            thread_id = await self._open_thread(message, drop)
+        if error is None:  # the edit is the same on a retry; the thread may exist already
+            thread_id = self._thread_of(drop) if stats.since else None
+            thread_id = thread_id or await self._open_thread(message, drop)
         await self.bot.db.write(drop_answers.revealed, drop_id, now, thread_id, error)
         return error is None
 
@@ -138,6 +151,13 @@ class DailyJobs:
         assert drop.message_id is not None
         channel = self.bot.get_partial_messageable(drop.channel_id, guild_id=drop.guild_id)
         return channel.get_partial_message(drop.message_id)
+
+    def _thread_of(self, drop: daily.DailyDrop) -> int | None:
+        """The drop's discussion thread, if an earlier attempt of its reveal opened it (a
+        thread started from a message has the message's id)."""
+        guild = self.bot.get_guild(drop.guild_id)
+        thread = guild.get_thread(drop.message_id) if guild and drop.message_id else None
+        return thread.id if thread is not None else None
 
     async def _open_thread(
         self, message: discord.PartialMessage, drop: daily.DailyDrop
@@ -148,7 +168,12 @@ class DailyJobs:
                     name=f"Discuss: {drop.question_id} ({drop.local_date:%d %b})",
                     auto_archive_duration=1440,
                 )
-        except (discord.HTTPException, ValueError) as exc:
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_EXISTS:  # an earlier attempt opened it: the message's id
+                return message.id
+            log.info("no discussion thread for drop %s (%s)", drop.id, exc)
+            return None
+        except ValueError as exc:
             log.info("no discussion thread for drop %s (%s)", drop.id, exc)
             return None
         return thread.id
@@ -185,13 +210,24 @@ class DailyJobs:
         claimed = await self.bot.db.write(daily.claim_summary, guild_id, week, now)
         if claimed is None:
             return 0
-        channel_id, summary = claimed
+        key = claimed.claim.key
         sent = await self.bot.outbox.send(
-            channel_id,
-            embed=render.summary_embed(summary),
+            claimed.channel_id,
+            key=key,
+            since=claimed.claim.since,
+            embed=render.summary_embed(claimed.summary),
             allowed_mentions=discord.AllowedMentions.none(),
         )
         self.bot.metrics.sends.labels("summary", sent.outcome.name.lower()).inc()
-        key = f"summary:{guild_id}:{week}"
-        await self.bot.db.write(deliveries.record_send, key, now, ok=sent.ok, detail=sent.detail)
+        if sent.outcome is Outcome.RETRY:  # Discord said "not now": the next tick retries
+            await self.bot.db.write(deliveries.retry_later, key, now, sent.detail)
+            return 0
+        await self.bot.db.write(
+            deliveries.record_send,
+            key,
+            now,
+            ok=sent.ok,
+            detail=sent.detail,
+            message_id=sent.message.id if sent.message else None,
+        )
         return int(sent.ok)

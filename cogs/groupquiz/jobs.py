@@ -59,6 +59,9 @@ class LiveJobs:
         for found in pending:
             await self.pick_up(found, now)
         work = await self.bot.db.read(live_quiz.due, now, self.bot.owns_guild)
+        for key in work.lapsed:  # posts whose poster died
+            async with self.bot.boundary(JOB, key=key):
+                await self.take_over(key, now)
         for quiz_id, position in work.reveals:
             await self.reveal(quiz_id, position, now)
         for quiz_id in work.advances:
@@ -68,23 +71,41 @@ class LiveJobs:
     async def advance(self, quiz_id: int, now: datetime) -> None:
         """Post the quiz's next question, or its scoreboard after the last."""
         step = await self.bot.db.write(live_quiz.claim_advance, self.bot.content, quiz_id, now)
-        if isinstance(step, live_quiz.Finished):
-            await self.post_scoreboard(step.board)
-        elif step is not None:
-            await self.post_question(step.quiz, step.item)
+        await self.post_step(step)
 
-    async def post_question(self, quiz: LiveQuiz, item: LiveQuizItem) -> bool:
+    async def take_over(self, key: str, now: datetime) -> None:
+        """Post a question or scoreboard whose poster died, unless it reached Discord."""
+        step = await self.bot.db.write(live_quiz.claim_lapsed, self.bot.content, key, now)
+        await self.post_step(step)
+
+    async def post_step(self, step: live_quiz.Next | live_quiz.Finished | None) -> None:
+        if isinstance(step, live_quiz.Finished):
+            await self.post_scoreboard(step.board, step.since)
+        elif step is not None:
+            await self.post_question(step.quiz, step.item, step.since)
+
+    async def post_question(
+        self, quiz: LiveQuiz, item: LiveQuizItem, since: datetime | None = None
+    ) -> bool:
+        """Post a claimed question (`since`: a retry, whose earlier attempt began then)."""
         shown = self.bot.now()
         ends = live_quiz.deadline(quiz, shown)
+        content = self.bot.content
         sent = await self.bot.outbox.send(
             quiz.channel_id,
-            embed=render.question(self.bot.content, quiz, item, ends),
-            view=question_view(self.bot.content, item),
+            key=live_quiz.question_key(quiz.id, item.position),
+            since=since,
+            embed=render.question(content, quiz, item, ends),
+            view=question_view(content, item),
         )
         if sent.ok and sent.message is not None:
             await self.bot.db.write(
                 live_quiz.posted, quiz.id, item.position, sent.message.id, shown
             )
+            if since is not None:  # an earlier attempt's message shows an earlier deadline
+                item.message_id = sent.message.id
+                embed = render.question(content, quiz, item, ends, RESTARTED)
+                await self.edit(quiz, item, embed=embed, view=question_view(content, item))
             self.wake(ends)
             return True
         log.warning("live quiz %s: question %s not posted: %s", quiz.id, item.position, sent.detail)
@@ -112,15 +133,24 @@ class LiveJobs:
             self.wake(stats.quiz.next_at)
         return True
 
-    async def post_scoreboard(self, board: Scoreboard) -> None:
+    async def post_scoreboard(self, board: Scoreboard, since: datetime | None = None) -> None:
+        """Post a finished quiz's scoreboard (claimed when the quiz ended), once."""
+        quiz_id = board.quiz.id
         sent = await self.bot.outbox.send(
             board.quiz.channel_id,
+            key=live_quiz.end_key(quiz_id),
+            since=since,
             embed=render.scoreboard(self.bot.content, board),
             view=scoreboard_view(self.bot.content, board),
             allowed_mentions=discord.AllowedMentions.none(),
         )
         if not sent.ok:
-            log.warning("live quiz %s: scoreboard not posted: %s", board.quiz.id, sent.detail)
+            log.warning("live quiz %s: scoreboard not posted: %s", quiz_id, sent.detail)
+        message_id = sent.message.id if sent.message else None
+        error = None if sent.ok else sent.detail
+        await self.bot.db.write(
+            live_quiz.scoreboard_sent, quiz_id, self.bot.now(), message_id, error
+        )
 
     async def edit(self, quiz: LiveQuiz, item: LiveQuizItem, **fields: Any) -> bool:
         if item.message_id is None:
@@ -141,9 +171,7 @@ class LiveJobs:
             await self.post_scoreboard(found.ended)
             return
         quiz = await self.bot.db.read(live_quiz.get, found.quiz_id)
-        if found.repost is not None:
-            await self.post_question(quiz, found.repost)
-        elif found.resumed is not None and found.resumed.deadline_at is not None:
+        if found.resumed is not None and found.resumed.deadline_at is not None:
             log.info("live quiz %s resumed at question %s", quiz.id, found.resumed.position)
             await self.edit(
                 quiz,

@@ -68,18 +68,24 @@ class PlanJobs:
         )
         if composed is None:
             return False
-        result = await self._send(item, await self._message(item, composed))
+        message = await self._message(item, composed)
+        result = await self._send(item, composed.since, message)
         self.bot.metrics.sends.labels(item.kind, result.outcome.name.lower()).inc()
         log.debug("%s: %s", item.key, result.outcome.value)
         carried = item.report if item.kind == "remind" and composed.report else None
         for key in (item.key, carried):
             if key is None:
                 continue
-            if result.outcome is Outcome.RETRY:
-                await self.bot.db.write(deliveries.release, key)  # the next tick tries again
+            if result.outcome is Outcome.RETRY:  # the next tick tries again
+                await self.bot.db.write(deliveries.retry_later, key, now, result.detail)
             else:
                 await self.bot.db.write(
-                    deliveries.record_send, key, now, ok=result.ok, detail=result.detail
+                    deliveries.record_send,
+                    key,
+                    now,
+                    ok=result.ok,
+                    detail=result.detail,
+                    message_id=result.message.id if result.message else None,
                 )
         return result.ok
 
@@ -118,11 +124,14 @@ class PlanJobs:
             "view": view_of(*buttons.children, *drills),
         }
 
-    async def _send(self, item: plan_due.Due, message: dict[str, Any]) -> Sent:
+    async def _send(
+        self, item: plan_due.Due, since: datetime | None, message: dict[str, Any]
+    ) -> Sent:
         outbox = self.bot.outbox
         personal = item.kind in ("report", "nudge")
+        key = item.key  # with `since`, exactly once: see bot/outbox.py
         if item.deliver == "dm" or personal:
-            result = await outbox.dm(item.user_id, **message)
+            result = await outbox.dm(item.user_id, key=key, since=since, **message)
             if result.outcome is not Outcome.CLOSED or personal or item.channel_id is None:
                 return result
         if item.channel_id is None:
@@ -130,6 +139,8 @@ class PlanJobs:
         text = f"<@{item.user_id}> {message.pop('content', '')}".strip()
         return await outbox.send(
             item.channel_id,
+            key=key,
+            since=since,
             content=text,
             allowed_mentions=discord.AllowedMentions(users=True),
             **message,

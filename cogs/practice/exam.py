@@ -7,17 +7,16 @@ from __future__ import annotations
 import logging
 import random
 from datetime import datetime
-from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import StudyBot
-from bot.enums import DeliveryKind
 from bot.exam_ui import exam_question, exam_result, question_view, result_view
+from bot.outbox import Outcome
 from bot.scheduler import job
-from bot.services import deliveries, exam
+from bot.services import exam
 
 log = logging.getLogger(__name__)
 
@@ -79,37 +78,42 @@ class ExamCog(commands.Cog):
         """Grade every exam whose time ran out and DM the member the result, once.
 
         Grading is idempotent and the result's DM is claimed by key, so overlapping ticks
-        and several processes grade an exam and send its result exactly once.
+        and several processes grade an exam and send its result exactly once; a DM whose
+        sender died (its claim's lease lapsed) is sent by the next tick, without doubling
+        one that reached Discord.
         """
-        expired = await self.bot.db.read(exam.expired_exams, now)
+        due = await self.bot.db.read(exam.timeouts, now)
         closed = 0
-        for sid in self.bot.until_stopping(expired):
+        for sid in self.bot.until_stopping(due):
             async with self.bot.boundary("exam-timeouts", exam=sid):
                 closed += await self._close(sid, now)
         return closed
 
     async def _close(self, sid: int, now: datetime) -> int:
-        res = await self.bot.db.write(_claim_and_grade, self.bot.content, sid, now)
-        if res is None:
+        timed_out = await self.bot.db.write(exam.claim_timeout, self.bot.content, sid, now)
+        if timed_out is None:
             return 0
-        embed = exam_result(self.bot.content, res)
-        sent = await self.bot.outbox.dm(res.session.user_id, embed=embed, view=result_view(res))
+        res, claim = timed_out.result, timed_out.claim
+        sent = await self.bot.outbox.dm(
+            res.session.user_id,
+            key=claim.key,
+            since=claim.since,
+            embed=exam_result(self.bot.content, res),
+            view=result_view(res),
+        )
         self.bot.metrics.sends.labels("exam", sent.outcome.name.lower()).inc()
-        await self.bot.db.write(_record_result, sid, now, sent.ok, sent.detail)
+        await self.bot.db.write(
+            exam.result_sent,
+            sid,
+            now,
+            ok=sent.ok,
+            retry=sent.outcome is Outcome.RETRY,
+            detail=sent.detail,
+            message_id=sent.message.id if sent.message else None,
+        )
         log.info(
             "exam %s timed out and was graded (result %s)",
             sid,
             "sent by DM" if sent.ok else sent.detail,
         )
         return 1
-
-
-def _claim_and_grade(session: Any, content: Any, sid: int, now: datetime) -> exam.Result | None:
-    if not deliveries.claim(session, f"exam:{sid}", DeliveryKind.EXAM, now):
-        return None
-    return exam.grade(session, content, session_id=sid, now=now, expired=True)
-
-
-def _record_result(session: Any, sid: int, now: datetime, ok: bool, detail: str | None) -> None:
-    exam.mark_delivered(session, sid, ok)
-    deliveries.record_send(session, f"exam:{sid}", now, ok=ok, detail=detail)

@@ -46,8 +46,10 @@ class World:
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[DiscordEmulator]:
-    emu = DiscordEmulator()
+async def emulator(clock: Clock) -> AsyncIterator[DiscordEmulator]:
+    """Discord, on the bot's clock: message ids and timestamps, and the nonce window, move
+    when the test moves the clock (as Discord and the bot share the wall clock)."""
+    emu = DiscordEmulator(clock=clock)
     await emu.start()
     try:
         yield emu

@@ -233,7 +233,8 @@ async def test_opening_dms_too_fast_slows_down_and_retries(
     emulator.set_dm_open_rate_limited(True)
     clock.advance(minutes=30)
     assert await tick(bot, clock) == {}  # 40003: not sent, not lost
-    assert await get(bot.db, Delivery, f"remind:{world.alice.id}:1") is None
+    kept = await get(bot.db, Delivery, f"remind:{world.alice.id}:1")
+    assert (kept.status, kept.lease_until) == ("claimed", clock.now)  # free for the next tick
     emulator.set_dm_open_rate_limited(False)
     clock.advance(minutes=1)
     assert await tick(bot, clock) == {"remind": 1}

@@ -14,6 +14,7 @@ from .models import (
     User,
     Violation,
 )
+from .sends import SendHold
 
 __all__ = [
     "Attachment",
@@ -26,6 +27,7 @@ __all__ = [
     "Message",
     "MissedDeadline",
     "RequestRecord",
+    "SendHold",
     "UnknownRoute",
     "User",
     "Violation",

@@ -22,6 +22,7 @@ from .models import (
     GUILD_TEXT,
     JSON,
     Channel,
+    Clock,
     Guild,
     Message,
     MissedDeadline,
@@ -29,8 +30,10 @@ from .models import (
     UnknownRoute,
     User,
     Violation,
+    utcnow,
 )
 from .rest import build_app
+from .sends import NONCE_WINDOW, SendHold
 from .state import (
     BOT_ROLE_PERMISSIONS,
     DENIABLE,
@@ -52,11 +55,14 @@ class DiscordEmulator(InteractionDriver):
         shard_count: int = 1,
         interaction_deadline: float = 3.0,
         rate_limits: bool = True,
+        clock: Clock = utcnow,
+        nonce_window: float = NONCE_WINDOW,
     ) -> None:
         self.state = EmulatorState(
-            token, application_id, bot_user_id, shard_count, interaction_deadline
+            token, application_id, bot_user_id, shard_count, interaction_deadline, clock
         )
         self.state.rate_limits.enabled = rate_limits
+        self.state.nonces.window = nonce_window
         self.gateway = Gateway(self.state)
         self._runner: web.AppRunner | None = None
         self._originals: tuple[str, yarl.URL] | None = None
@@ -79,6 +85,8 @@ class DiscordEmulator(InteractionDriver):
     async def stop(self) -> None:
         for timer in self._timers:
             timer.cancel()
+        for hold in self.state.holds:
+            hold.drop()
         await self.gateway.close_all(1001)
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._runner is not None:
@@ -136,6 +144,26 @@ class DiscordEmulator(InteractionDriver):
     @interaction_deadline.setter
     def interaction_deadline(self, seconds: float) -> None:
         self.state.interaction_deadline = seconds
+
+    @property
+    def nonce_window(self) -> float:
+        """Seconds during which a repeated nonce returns the earlier message."""
+        return self.state.nonces.window
+
+    @nonce_window.setter
+    def nonce_window(self, seconds: float) -> None:
+        self.state.nonces.window = seconds
+
+    # ------------------------------------------------------------ sends that die half-way
+
+    def hold_send(self, channel: Channel, *, created: bool) -> SendHold:
+        """Catch the next message create in `channel` (a DM channel too: `dm_channel`).
+        created=False holds the request before anything happens; True creates the message,
+        then holds the response. The test then kills the bot's sender (cancels its task,
+        stops the bot) and `drop()`s the hold, or `release()`s it."""
+        hold = SendHold(channel.id, created)
+        self.state.holds.append(hold)
+        return hold
 
     # ------------------------------------------------------------ the world
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -30,24 +29,29 @@ CHAT_INPUT_COMMAND = 20
 JSON = dict[str, Any]
 
 
-class SnowflakeFactory:
-    """Monotonic snowflakes whose timestamp part is the current time."""
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
-    def __init__(self) -> None:
+
+Clock = Callable[[], datetime]
+
+
+class SnowflakeFactory:
+    """Monotonic snowflakes whose timestamp part is the emulator's clock (wall time unless
+    the test gives its own clock)."""
+
+    def __init__(self, clock: Clock = utcnow) -> None:
+        self.clock = clock
         self._last = 0
 
     def next(self) -> int:
-        now = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
+        now = (int(self.clock().timestamp() * 1000) - DISCORD_EPOCH_MS) << 22
         self._last = max(now, self._last + 1)
         return self._last
 
 
 def iso(moment: datetime) -> str:
     return moment.isoformat()
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(eq=False)
@@ -168,6 +172,7 @@ class Message:
     deleted: bool = False
     created_at: datetime = field(default_factory=utcnow)
     edited_at: datetime | None = None
+    nonce: str | None = None  # echoed in the create response and MESSAGE_CREATE only
 
     @property
     def ephemeral(self) -> bool:

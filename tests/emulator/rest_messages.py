@@ -21,9 +21,9 @@ from .models import (
     Channel,
     Message,
     iso,
-    utcnow,
 )
 from .rest_common import API, json_response, no_content, rate_limited, read_body, snowflake
+from .sends import nonce_problem
 from .state import ApiError, EmulatorState
 from .validate import FormErrors, message_is_empty, validate_message
 
@@ -52,6 +52,7 @@ def new_message(
 ) -> Message:
     message = Message(
         id=state.ids.next(),
+        created_at=state.clock(),
         channel_id=channel.id,
         guild_id=channel.guild_id,
         author=state.bot_user,
@@ -59,7 +60,7 @@ def new_message(
         embeds=payload.get("embeds") or [],
         components=payload.get("components") or [],
         flags=(payload.get("flags") or 0) & allowed_flags,
-        poll=_poll(payload.get("poll")),
+        poll=_poll(state, payload.get("poll")),
         **fields,  # type: ignore[arg-type]
     )
     message.attachments = list(files)
@@ -70,7 +71,19 @@ def new_message(
     return message
 
 
-def _poll(request: JSON | None) -> JSON | None:
+def _nonce(payload: JSON) -> str | None:
+    """The request's nonce as Discord keeps it (a string), or 50035 for a bad one."""
+    nonce = payload.get("nonce")
+    if nonce is None:
+        return None
+    problem = nonce_problem(nonce)
+    if problem is not None:
+        errors = {"nonce": {"_errors": [{"code": "BASE_TYPE_BAD_NONCE", "message": problem}]}}
+        raise ApiError(400, 50035, "Invalid Form Body", errors, violation=True)
+    return str(nonce)
+
+
+def _poll(state: EmulatorState, request: JSON | None) -> JSON | None:
     """A poll create request turned into the poll object messages carry."""
     if not request:
         return None
@@ -78,7 +91,7 @@ def _poll(request: JSON | None) -> JSON | None:
         {"answer_id": i + 1, "poll_media": a.get("poll_media", {})}
         for i, a in enumerate(request["answers"])
     ]
-    expiry = utcnow() + timedelta(hours=request.get("duration", 24))
+    expiry = state.clock() + timedelta(hours=request.get("duration", 24))
     return {
         "question": request.get("question", {}),
         "answers": answers,
@@ -140,7 +153,7 @@ def apply_edit(
     message.flags = flags
     if as_edit:
         message.edits += 1
-        message.edited_at = utcnow()
+        message.edited_at = state.clock()
 
 
 async def announce(state: EmulatorState, gateway: Gateway, message: Message, event: str) -> None:
@@ -154,6 +167,8 @@ async def announce(state: EmulatorState, gateway: Gateway, message: Message, eve
             data["guild_id"] = str(message.guild_id)
     else:
         data = state.message_payload(message)
+        if event == "MESSAGE_CREATE" and message.nonce is not None:
+            data["nonce"] = message.nonce
     await gateway.dispatch(message.guild_id, event, data, intent)
 
 
@@ -192,16 +207,37 @@ class MessageRoutes:
             if files:
                 state.require(channel, "ATTACH_FILES")
             check_message(payload, files, creating=True)
+            nonce = _nonce(payload)
         except ApiError as error:
             error.headers = {**headers, **error.headers}
             raise
-        message = new_message(state, channel, payload, files, CHANNEL_MESSAGE_FLAGS)
+        hold = state.take_hold(channel.id)
+        if hold is not None:
+            hold.nonce = nonce
+        if hold is not None and not hold.created and not await hold.hold():
+            return json_response({"message": "the client went away"}, status=499)
+        if nonce is not None and payload.get("enforce_nonce"):
+            earlier = state.nonces.earlier(channel.id, nonce)
+            if earlier is not None:  # Discord returns the message it created then
+                message = state.message(channel, earlier)
+                data = {**state.message_payload(message), "nonce": nonce}
+                return json_response(data, headers=headers)
+        message = new_message(state, channel, payload, files, CHANNEL_MESSAGE_FLAGS, nonce=nonce)
+        if nonce is not None:
+            state.nonces.remember(channel.id, nonce, message.id)
         await announce(state, self.gateway, message, "MESSAGE_CREATE")
-        return json_response(state.message_payload(message), headers=headers)
+        if hold is not None and hold.created:
+            hold.message = message
+            await hold.hold()  # dropped: the bot died before it heard back
+        data = {**state.message_payload(message), "nonce": nonce}
+        return json_response(data, headers=headers)
 
     async def history(self, request: web.Request) -> web.Response:
-        """Newest first, as Discord: the page after `after`, before `before` or around `around`."""
+        """Newest first, as Discord: the page after `after`, before `before` or around `around`.
+        Without READ_MESSAGE_HISTORY the list is empty, as on Discord."""
         channel = self.state.channel(snowflake(request, "channel_id"))
+        if "READ_MESSAGE_HISTORY" in self.state.denied(channel):
+            return json_response([])
         query = request.query
         limit = max(1, min(100, int(query.get("limit", 50))))
         before, after = int(query.get("before", 1 << 63)), int(query.get("after", 0))

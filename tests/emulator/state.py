@@ -17,6 +17,7 @@ from .models import (
     JSON,
     PUBLIC_THREAD,
     Channel,
+    Clock,
     Guild,
     InteractionRecord,
     Member,
@@ -31,6 +32,7 @@ from .models import (
     utcnow,
 )
 from .ratelimit import RateLimits
+from .sends import NonceBook, SendHold
 
 # GATEWAY_PRESENCE_LIMITED, GATEWAY_GUILD_MEMBERS_LIMITED, GATEWAY_MESSAGE_CONTENT_LIMITED
 APPLICATION_FLAGS = (1 << 13) | (1 << 15) | (1 << 19)
@@ -44,6 +46,7 @@ DENIABLE = frozenset(
         "ATTACH_FILES",
         "CREATE_PUBLIC_THREADS",
         "SEND_MESSAGES_IN_THREADS",
+        "READ_MESSAGE_HISTORY",
     }
 )
 
@@ -109,8 +112,12 @@ class EmulatorState:
         bot_user_id: int | None,
         shard_count: int,
         interaction_deadline: float,
+        clock: Clock = utcnow,
     ) -> None:
-        self.ids = SnowflakeFactory()
+        self.clock = clock
+        self.ids = SnowflakeFactory(clock)
+        self.nonces = NonceBook(clock)
+        self.holds: list[SendHold] = []
         self.token = token
         self.application_id = application_id or self.ids.next()
         self.bot_user = User(bot_user_id or self.application_id, "StudyBot", bot=True)
@@ -200,6 +207,14 @@ class EmulatorState:
         if status in (401, 403, 429):
             self.invalid_requests.append(now)
 
+    def take_hold(self, channel_id: int) -> SendHold | None:
+        """The first waiting hold on message creates in this channel, now taken."""
+        for hold in self.holds:
+            if hold.channel_id == channel_id:
+                self.holds.remove(hold)
+                return hold
+        return None
+
     # ------------------------------------------------------------ lookups
 
     def channel(self, channel_id: int) -> Channel:
@@ -284,8 +299,8 @@ class EmulatorState:
                     "archived": False,
                     "auto_archive_duration": 1440,
                     "locked": False,
-                    "archive_timestamp": iso(utcnow()),
-                    "create_timestamp": iso(utcnow()),
+                    "archive_timestamp": iso(self.clock()),
+                    "create_timestamp": iso(self.clock()),
                 },
             )
             return data
@@ -346,7 +361,7 @@ class EmulatorState:
             "unavailable": False,
             "large": False,
             "member_count": len(guild.members),
-            "joined_at": iso(utcnow()),
+            "joined_at": iso(self.clock()),
             "roles": roles,
             "channels": [self.channel_payload(c) for c in channels if not c.is_thread],
             "threads": [self.channel_payload(c) for c in channels if c.is_thread],
