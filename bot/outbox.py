@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -203,8 +203,9 @@ def nonce_for(key: str) -> str:
 def outgoing_identity(kwargs: dict[str, Any]) -> Identity:
     """What identifies the message `channel.send(**kwargs)` would create."""
     embeds = kwargs.get("embeds") or ([kwargs["embed"]] if kwargs.get("embed") else [])
-    view = kwargs.get("view")
-    ids = _payload_ids(view.to_components()) if view is not None else ()
+    view: discord.ui.View | None = kwargs.get("view")
+    items = view.walk_children() if view is not None else ()
+    ids = (str(getattr(item, "custom_id", "") or "") for item in items)
     return _identity(kwargs.get("content"), (e.title for e in embeds), ids)
 
 
@@ -219,11 +220,8 @@ def message_identity(message: discord.Message) -> Identity:
 
 
 def _identity(content: str | None, titles: Iterable[str | None], ids: Iterable[str]) -> Identity:
-    return (content or "").strip(), tuple((t or "").strip() for t in titles), frozenset(ids)
-
-
-def _payload_ids(components: Iterable[dict[str, Any]]) -> Iterator[str]:
-    for component in components:
-        if component.get("custom_id"):
-            yield str(component["custom_id"])
-        yield from _payload_ids(component.get("components", ()))
+    return (
+        (content or "").strip(),
+        tuple((t or "").strip() for t in titles),
+        frozenset(i for i in ids if i),
+    )
