@@ -1,8 +1,19 @@
 """Daily question drops: setup, rotation, what is due, answers, reveals and streaks.
 
-A drop is keyed by guild and local date (`daily:<guild>:<date>`): restarts, overlapping
-ticks and several processes can never post the same day twice. A drop missed during
-downtime still goes out the same local day; once the local day is over it is skipped.
+A drop is keyed by guild, local date and timezone (`daily:<guild>:<date>:<timezone>`; a
+drop made before timezones were part of the key keeps `daily:<guild>:<date>`): restarts,
+overlapping ticks and several processes can never post the same day twice. A drop missed
+during downtime still goes out the same local day; once the local day is over it is
+skipped.
+
+One drop per local day, also across a change of timezone: a day's drop is due only while
+no drop of the guild fell on that local day or later (in the timezone in force), and only
+when the drops were set up (or resumed) before its moment. So a guild moving east does not
+get a second drop on the day its last one already fell on, and a guild moving west gets
+the drop of each new local day, late on the day of the change if its time has passed (the
+day's key includes the timezone, so it is never taken by the old timezone's drop of the
+same date). Re-running `/daily setup` on running drops keeps their start; setting them up
+anew, or resuming, starts them from that moment.
 """
 
 from __future__ import annotations
@@ -21,7 +32,7 @@ from sqlalchemy.orm import Session
 from bot.content import ContentStore
 from bot.enums import DailyMode, DeliveryKind, DeliveryStatus, DropStatus
 from bot.models import Answer, DailyDrop, GuildSettings
-from bot.services import deliveries, weak_spots
+from bot.services import deliveries, guild_time, weak_spots
 from bot.services.deliveries import LEASE
 from bot.services.errors import InvalidInput, NotFound, clip
 from bot.services.leaderboard import WeeklySummary, weekly_summary
@@ -67,6 +78,8 @@ def configure(
     now: datetime,
     mode: str = DailyMode.ROTATE,
 ) -> GuildSettings:
+    """Set up (or change) a guild's drops; the timezone becomes the guild's own (its weeks
+    and months too: `guild_time.set_timezone`)."""
     tz = parse_timezone(timezone)
     if mode not in tuple(DailyMode):
         raise InvalidInput("mode is rotate or weak-spots.")
@@ -74,10 +87,12 @@ def configure(
     if not REVEAL_HOURS[0] <= reveal_after <= REVEAL_HOURS[1]:
         raise InvalidInput("reveal_after is 1 to 24 hours.")
     chosen = parse_domains(content, domains)
+    guild_time.set_timezone(session, guild_id, tz.key, now)  # locks the guild's row first
     settings = session.get(GuildSettings, guild_id)
-    if settings is None:
-        settings = GuildSettings(guild_id=guild_id)
+    if settings is None or settings.paused:  # new, or resumed: drops from now on
+        settings = settings or GuildSettings(guild_id=guild_id)
         session.add(settings)
+        settings.updated_at = now
     settings.channel_id = channel_id
     settings.post_time = at.strftime("%H:%M")
     settings.timezone = tz.key
@@ -88,7 +103,6 @@ def configure(
     settings.paused, settings.pause_reason, settings.failures = False, None, 0
     settings.setup_by = setup_by
     settings.shard_key = shard_key
-    settings.updated_at = now
     return settings
 
 
@@ -126,20 +140,28 @@ def post_moment(settings: GuildSettings, day: date) -> datetime:
     return local_moment(day, parse_time(settings.post_time), parse_timezone(settings.timezone))
 
 
-def drop_key(guild_id: int, day: date) -> str:
-    return f"daily:{guild_id}:{day.isoformat()}"
+def drop_key(guild_id: int, day: date, timezone: str | None) -> str:
+    """The delivery key of a guild's drop on a local date in a timezone (None: a drop made
+    before the key had its timezone)."""
+    base = f"daily:{guild_id}:{day.isoformat()}"
+    return base if timezone is None else f"{base}:{timezone}"
+
+
+def key_of(drop: DailyDrop) -> str:
+    return drop_key(drop.guild_id, drop.local_date, drop.timezone)
 
 
 # -- what is due ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DueDrop:
     guild_id: int
-    day: date
+    day: date  # the local date, in `timezone`
     due_at: datetime
+    timezone: str
 
     @property
     def key(self) -> str:
-        return drop_key(self.guild_id, self.day)
+        return drop_key(self.guild_id, self.day, self.timezone)
 
 
 @dataclass(frozen=True)
@@ -157,7 +179,7 @@ def _scan(
     the guilds whose settings cannot be read. Each guild stands alone: a bad row is reported,
     never stops the others. A day's drop is due only when the guild was set up before its
     moment, so `/daily setup` after today's time means the first drop comes tomorrow, as
-    its reply says."""
+    its reply says; and only while no drop fell on that local day or later (`_covered`)."""
     rows = session.execute(
         select(
             GuildSettings.guild_id,
@@ -178,17 +200,65 @@ def _scan(
         today = now.astimezone(tz).date()
         moment = local_moment(today, at, tz)
         if now >= moment and updated_at < moment:
-            due.append(DueDrop(guild_id, today, moment))
+            due.append(DueDrop(guild_id, today, moment, tz.key))
         yesterday = today - timedelta(days=1)
         before = local_moment(yesterday, at, tz)
         if updated_at < before:  # set up before it was due
-            missed.append(DueDrop(guild_id, yesterday, before))
+            missed.append(DueDrop(guild_id, yesterday, before, tz.key))
     done = deliveries.existing(session, (d.key for d in (*due, *missed)))
+    due, missed = [d for d in due if d.key not in done], [d for d in missed if d.key not in done]
+    latest = latest_drops(session, [*due, *missed])
     return (
-        [d for d in due if d.key not in done],
-        [d for d in missed if d.key not in done],
+        [d for d in due if not _covered(d, latest)],
+        [d for d in missed if not _covered(d, latest)],
         broken,
     )
+
+
+def latest_drops(session: Session, items: Sequence[DueDrop]) -> dict[int, datetime]:
+    """The moment of each guild's latest drop near `items`' days, in one read (the drop
+    dates of a guild stay within two days of its local dates in any timezone)."""
+    if not items:
+        return {}
+    since = min(d.day for d in items) - timedelta(days=3)
+    ids = sorted({d.guild_id for d in items})
+    found: dict[int, datetime] = {}
+    for i in range(0, len(ids), 500):
+        rows = session.execute(
+            select(DailyDrop.guild_id, func.max(DailyDrop.due_at))
+            .where(DailyDrop.guild_id.in_(ids[i : i + 500]), DailyDrop.local_date >= since)
+            .group_by(DailyDrop.guild_id)
+        )
+        found.update({guild: at for guild, at in rows if at is not None})
+    return found
+
+
+def _covered(item: DueDrop, latest: dict[int, datetime]) -> bool:
+    """Whether a drop of the guild already fell on `item`'s local day or later (in its
+    timezone): after a move east, the day the last drop fell on gets no second one."""
+    last = latest.get(item.guild_id)
+    return last is not None and last.astimezone(_zone(item.timezone)).date() >= item.day
+
+
+def next_drop(session: Session, guild_id: int, now: datetime) -> datetime | None:
+    """When the guild's next drop comes, by the scheduler's own rule: `now` when today's
+    is due and not out yet; None while paused, or when the settings cannot be read."""
+    settings = get_settings(session, guild_id)
+    if settings.paused:
+        return None
+    try:
+        tz, at = _zone(settings.timezone), _time(settings.post_time)
+    except InvalidInput:
+        return None
+    today = now.astimezone(tz).date()
+    items = [DueDrop(guild_id, today + timedelta(days=i), now, tz.key) for i in range(3)]
+    latest = latest_drops(session, items)
+    for item in items:
+        moment = local_moment(item.day, at, tz)
+        if _covered(item, latest) or settings.updated_at >= moment:
+            continue
+        return max(moment, now)
+    return None
 
 
 def due_drops(
@@ -298,17 +368,19 @@ def choose_question(
 def create_drop(
     session: Session, content: ContentStore, due: DueDrop, now: datetime, rng: random.Random
 ) -> DailyDrop | None:
-    """Claim the day's delivery and create its drop; None when another process has it."""
+    """Claim the day's delivery and create its drop; None when another process has it, or
+    when the settings changed since `due` was read (a new timezone, a pause) or a drop
+    already fell on its day. The settings row is locked first, so a change of timezone and
+    a drop of the old one never both go through."""
+    settings = session.get(GuildSettings, due.guild_id, with_for_update=True)
+    if settings is None:
+        raise NotFound("Daily drops are not set up here yet: an admin runs /daily setup.")
+    if settings.paused or settings.timezone != due.timezone:
+        return None
+    if _covered(due, latest_drops(session, [due])):
+        return None  # also a stale claim taken over: the drop exists, the retry posts it
     if not deliveries.claim(session, due.key, DeliveryKind.DAILY, now):
         return None
-    existing = session.scalar(
-        select(DailyDrop.id).where(
-            DailyDrop.guild_id == due.guild_id, DailyDrop.local_date == due.day
-        )
-    )
-    if existing is not None:
-        return None  # a stale claim taken over: the drop exists, the retry path posts it
-    settings = get_settings(session, due.guild_id)
     if settings.mode == DailyMode.WEAK_SPOTS:  # the group's weak spots (bot/services/weak_spots)
         pick = weak_spots.choose_drop(
             session,
@@ -325,6 +397,7 @@ def create_drop(
     drop = DailyDrop(
         guild_id=due.guild_id,
         local_date=due.day,
+        timezone=due.timezone,
         status=DropStatus.PENDING,
         attempts=0,
         question_id=question_id,
@@ -430,7 +503,7 @@ def posted(session: Session, drop_id: int, message_id: int, now: datetime) -> No
     settings = get_settings(session, drop.guild_id)
     drop.reveal_at = now + timedelta(hours=settings.reveal_after_hours)
     settings.failures = 0
-    deliveries.finish(session, drop_key(drop.guild_id, drop.local_date), DeliveryStatus.SENT, now)
+    deliveries.finish(session, key_of(drop), DeliveryStatus.SENT, now)
 
 
 def post_failed(session: Session, drop_id: int, error: str, now: datetime) -> GuildSettings | None:
@@ -441,9 +514,7 @@ def post_failed(session: Session, drop_id: int, error: str, now: datetime) -> Gu
     drop.attempts += 1
     settings = get_settings(session, drop.guild_id)
     settings.failures += 1
-    deliveries.finish(
-        session, drop_key(drop.guild_id, drop.local_date), DeliveryStatus.FAILED, now, detail=error
-    )
+    deliveries.finish(session, key_of(drop), DeliveryStatus.FAILED, now, detail=error)
     if settings.failures >= MAX_FAILURES and not settings.paused:
         settings.paused = True
         settings.pause_reason = (
@@ -456,7 +527,7 @@ def post_failed(session: Session, drop_id: int, error: str, now: datetime) -> Gu
 
 def claim_retry(session: Session, drop: DailyDrop, now: datetime) -> bool:
     """Claim a failed drop again, or take over one whose claim went stale."""
-    key = drop_key(drop.guild_id, drop.local_date)
+    key = key_of(drop)
     return deliveries.retry(session, key, now) or deliveries.claim(session, key, "daily", now)
 
 
@@ -464,6 +535,6 @@ def open_drop(session: Session, guild_id: int) -> DailyDrop | None:
     return session.scalar(
         select(DailyDrop)
         .where(DailyDrop.guild_id == guild_id, DailyDrop.status == DropStatus.OPEN)
-        .order_by(DailyDrop.local_date.desc())
+        .order_by(DailyDrop.due_at.desc())
         .limit(1)
     )

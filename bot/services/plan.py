@@ -6,6 +6,15 @@ one, n = the whole weeks from start_date to exam_date (2 to 52) and the content 
 fitted onto them by proportion (`content_weeks`): compressed, a member week covers several
 content weeks (their targets add up); stretched, a content week spans several member weeks.
 
+A member's practice is counted in their own week too: from their latest kickoff (the
+reminder day and time in their timezone) to the next (`member_week`), straight from the
+answers (`practised`): what /plan status shows, what the mid-week nudge measures and the
+kickoff's "last week: X of Y".
+
+Changing timezone keeps the plan (`change_timezone`): the start date, the week number and
+what was already sent stay, and the current week's kickoff goes out exactly once (its key is
+per plan week, and its local date does not depend on the timezone).
+
 Pausing freezes the position. Resuming shifts start_date by the whole days paused, so the
 member picks up in the week they left; an exam date stays put, so n is re-fitted to the
 weeks that remain (the rest of the plan is compressed, or the plan ends at the exam).
@@ -21,15 +30,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.content import ContentStore, PlanWeek
 from bot.enums import Deliver, DeliveryStatus, EnrolmentStatus
-from bot.models import Delivery, Enrolment, ProgressTotal
+from bot.models import Answer, Delivery, Enrolment
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.members import get_or_create as get_or_create_member
-from bot.services.periods import iso_week
 from bot.services.timezones import (
     format_time,
     latest_weekly,
@@ -142,6 +150,14 @@ def position(enrolment: Enrolment, today: date, content: ContentStore) -> Positi
 
 def local_today(enrolment: Enrolment, now: datetime) -> date:
     return now.astimezone(ZoneInfo(enrolment.timezone)).date()
+
+
+def member_week(enrolment: Enrolment, when: datetime) -> tuple[datetime, datetime]:
+    """The member's own week around `when`: from their latest kickoff moment (reminder day
+    and time in their timezone) at or before it, to the next one (UTC moments)."""
+    tz, at = ZoneInfo(enrolment.timezone), parse_time(enrolment.reminder_time)
+    moment, day = latest_weekly(when, tz, enrolment.reminder_day, at)
+    return moment, local_moment(day + timedelta(days=7), at, tz)
 
 
 def next_reminder(enrolment: Enrolment, now: datetime) -> datetime:
@@ -259,8 +275,9 @@ def enrol(
 class Joined:
     enrolment: Enrolment
     position: Position
-    first_kickoff: datetime
+    first_kickoff: datetime  # the next kickoff (now: this week's, owed, at the next tick)
     note: str = ""  # how the plan was fitted to the exam date
+    moved_from: str | None = None  # the plan was kept and moved from this timezone
 
 
 def join(
@@ -312,7 +329,7 @@ class PlanStatus:
     enrolment: Enrolment
     position: Position
     today: date  # the member's local date
-    practised: int  # answers this ISO week
+    practised: int  # answers since the member's latest kickoff moment
     next_reminder: datetime | None  # None while paused or once finished
 
 
@@ -320,7 +337,7 @@ def status(session: Session, content: ContentStore, *, user_id: int, now: dateti
     row = _enrolment(session, user_id)
     today = local_today(row, now)
     pos = position(row, today, content)
-    practised = (practice_counts(session, [user_id], iso_week(now))).get(user_id, 0)
+    practised = practised_since(session, [user_id], member_week(row, now)[0]).get(user_id, 0)
     upcoming = None if pos.paused or pos.finished else next_reminder(row, now)
     return PlanStatus(row, pos, today, practised, upcoming)
 
@@ -400,16 +417,19 @@ def record_outcome(session: Session, *, user_id: int, outcome: str, now: datetim
     return row
 
 
-def practice_counts(session: Session, user_ids: Iterable[int], week: str) -> dict[int, int]:
-    """Answers per member in ISO week `week` (from the running totals), in bulk."""
-    ids, found = list(user_ids), {}
+_PRACTISED = select(Answer.user_id, func.count()).group_by(Answer.user_id)
+
+
+def practised_since(
+    session: Session, user_ids: Iterable[int], since: datetime, until: datetime | None = None
+) -> dict[int, int]:
+    """Answers per member from `since` (up to `until`, excluded), in bulk: a range of the
+    (user, answered_at) index per member."""
+    ids, found = sorted(set(user_ids)), {}
+    window = [Answer.answered_at >= since]
+    if until is not None:
+        window.append(Answer.answered_at < until)
     for i in range(0, len(ids), 500):
-        rows = session.execute(
-            select(ProgressTotal.user_id, ProgressTotal.answered).where(
-                ProgressTotal.user_id.in_(ids[i : i + 500]),
-                ProgressTotal.period == week,
-                ProgressTotal.topic == "*",
-            )
-        )
-        found.update(dict(rows.all()))
+        rows = session.execute(_PRACTISED.where(Answer.user_id.in_(ids[i : i + 500]), *window))
+        found.update({uid: int(n) for uid, n in rows})
     return found

@@ -81,7 +81,7 @@ class DailyJobs:
 
     async def post(self, drop_id: int, now: datetime) -> bool:
         drop, settings = await self.bot.db.read(daily.drop_and_settings, drop_id)
-        with logs.context(guild=drop.guild_id, key=daily.drop_key(drop.guild_id, drop.local_date)):
+        with logs.context(guild=drop.guild_id, key=daily.key_of(drop)):
             return await self._post(drop, settings, now)
 
     async def _post(
