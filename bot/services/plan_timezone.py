@@ -64,8 +64,21 @@ def change_timezone(
     if owed is not None and owed < row.created_at:
         row.created_at = owed
     pos = position(row, local_today(row, now), content)
-    upcoming = None if row.status == PAUSED else next_reminder(row, now)
+    upcoming = None if row.status == PAUSED else next_unsent(session, row, now)
     return Moved(row, previous, pos, upcoming, owed is not None and owed <= now)
+
+
+def next_unsent(session: Session, row: Enrolment, now: datetime) -> datetime:
+    """The next kickoff moment whose plan week's kickoff has not gone out yet (a move west
+    can bring this week's moment back after it went out in the old timezone)."""
+    moment = next_reminder(row, now)
+    day = moment.astimezone(ZoneInfo(row.timezone)).date()
+    k = (day - row.start_date).days // 7 + 1
+    if k >= 1 and deliveries.get(session, f"remind:{row.user_id}:{k}") is not None:
+        return local_moment(
+            day + timedelta(days=7), parse_time(row.reminder_time), ZoneInfo(row.timezone)
+        )
+    return moment
 
 
 def _owed_kickoff(session: Session, row: Enrolment, tz: ZoneInfo, now: datetime) -> datetime | None:
@@ -103,7 +116,7 @@ def start(
     given = (start_date, exam_date, reminder_time, reminder_day, deliver, channel_id)
     if row is not None and _only_timezone(row, timezone, *given):
         moved = change_timezone(session, content, user_id=user_id, timezone=timezone, now=now)
-        kickoff = now if moved.kickoff_now else next_reminder(row, now)  # active: not None
+        kickoff = now if moved.kickoff_now else next_unsent(session, row, now)
         return Joined(row, moved.position, kickoff, moved_from=moved.previous)
     return join(
         session,
