@@ -15,20 +15,31 @@ calendar, never lost between the rebuild's read and its write. SQLite has one wr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from bot.models import Answer, Guild, GuildSettings, LeaderboardTotal
-from bot.services.periods import ALL, periods
+from bot.services.periods import ALL, iso_week
 from bot.services.sql import Prepared
-from bot.services.timezones import parse_timezone, zone
+from bot.services.timezones import local_moment, parse_timezone, zone
 
 DEFAULT = "UTC"
-BATCH = 5_000
 
 _NAME = select(Guild.timezone).where(Guild.guild_id == bindparam("guild"))
 _ZONE = Prepared(_NAME)
@@ -84,57 +95,79 @@ def set_timezone(session: Session, guild_id: int, timezone: str, now: datetime) 
 
 def rebuild_totals(session: Session, guild_id: int, tz: ZoneInfo) -> int:
     """Rewrite the guild's week and month totals from its answers in `tz`'s calendar;
-    returns the rows written. The all-time rows stay as they are."""
-    totals: dict[tuple[str, str, int], list[Any]] = {}
-    query = (
-        select(Answer.user_id, Answer.domain, Answer.answered_at, Answer.points, Answer.correct)
-        .where(Answer.guild_id == guild_id)
-        .execution_options(yield_per=BATCH)
-    )
-    for user_id, domain, at, points, correct in session.execute(query):
-        _, week, month = periods(at, tz)
-        for period in (week, month):
-            for scope in ("*", domain):
-                _add(totals, (period, scope, user_id), at, points, correct)
+    returns the rows written. The all-time rows stay as they are.
+
+    The database sums the answers: an INSERT … SELECT per local week and month (an
+    indexed range of the guild's answers each), per domain and over all domains."""
+    first, last = session.execute(
+        select(func.min(Answer.answered_at), func.max(Answer.answered_at)).where(
+            Answer.guild_id == guild_id
+        )
+    ).one()
     session.execute(
         delete(LeaderboardTotal).where(
             LeaderboardTotal.guild_id == guild_id, LeaderboardTotal.period != ALL
         )
     )
-    rows = [
-        {
-            "guild_id": guild_id,
-            "period": period,
-            "domain": scope,
-            "user_id": user_id,
-            "points": points,
-            "answered": answered,
-            "correct": correct,
-            "reached_at": scored or first,
-        }
-        for (period, scope, user_id), (points, answered, correct, scored, first) in totals.items()
-    ]
-    for i in range(0, len(rows), BATCH):
-        session.execute(insert(LeaderboardTotal), rows[i : i + BATCH])
-    return len(rows)
+    if first is None:
+        return 0
+    written = 0
+    for period, start, end in windows(first, last, tz):
+        params = {"guild": guild_id, "period": period, "start": start, "end": end}
+        for statement in _SUMS:
+            written += statement.run(session, params)
+    return written
 
 
-def _add(
-    totals: dict[tuple[str, str, int], list[Any]],
-    key: tuple[str, str, int],
-    at: datetime,
-    points: int,
-    correct: bool,
-) -> None:
-    """Count one answer as `answers.record_answer` does: reached_at is the last moment the
-    points moved (the first answer's while there are none)."""
-    row = totals.get(key)
-    if row is None:
-        row = totals[key] = [0, 0, 0, None, at]
-    row[0] += points
-    row[1] += 1
-    row[2] += int(correct)
-    if points and (row[3] is None or at > row[3]):
-        row[3] = at
-    if at < row[4]:
-        row[4] = at
+TOTALS: Table = LeaderboardTotal.__table__  # type: ignore[assignment]
+
+
+def _sums(by_domain: bool) -> Prepared:
+    """INSERT the totals of one window's answers, per member and domain (or "*")."""
+    domain = Answer.domain if by_domain else literal("*", String)
+    points = func.sum(Answer.points)
+    scored = func.max(case((Answer.points > 0, Answer.answered_at)))
+    query = (
+        select(
+            bindparam("guild", type_=BigInteger),
+            bindparam("period", type_=String),
+            domain,
+            Answer.user_id,
+            points,
+            func.count(),
+            func.sum(cast(Answer.correct, Integer)),
+            func.coalesce(scored, func.min(Answer.answered_at)),  # as record_answer keeps it
+        )
+        .where(
+            Answer.guild_id == bindparam("guild", type_=BigInteger),
+            Answer.answered_at >= bindparam("start", type_=Answer.answered_at.type),
+            Answer.answered_at < bindparam("end", type_=Answer.answered_at.type),
+        )
+        .group_by(Answer.user_id, *([Answer.domain] if by_domain else []))
+    )
+    columns = ("guild_id", "period", "domain", "user_id", "points", "answered", "correct")
+    return Prepared(insert(TOTALS).from_select([*columns, "reached_at"], query))
+
+
+_SUMS = (_sums(by_domain=True), _sums(by_domain=False))
+
+
+def windows(first: datetime, last: datetime, tz: ZoneInfo) -> list[tuple[str, datetime, datetime]]:
+    """The local weeks (Monday 00:00 to Monday 00:00) and months of `tz` that hold the
+    moments from `first` to `last`: (period key, start, end) with UTC moments."""
+    midnight = time()
+    found = []
+    day, end = first.astimezone(tz).date(), last.astimezone(tz).date()
+    week = day - timedelta(days=day.weekday())
+    while week <= end:
+        after = week + timedelta(days=7)
+        bounds = local_moment(week, midnight, tz), local_moment(after, midnight, tz)
+        found.append((iso_week(week), *bounds))
+        week = after
+    month_start = day.replace(day=1)
+    while month_start <= end:
+        after = (month_start + timedelta(days=32)).replace(day=1)
+        bounds = local_moment(month_start, midnight, tz), local_moment(after, midnight, tz)
+        found.append((f"{month_start:%Y-%m}", *bounds))
+        month_start = after
+    return found

@@ -18,8 +18,7 @@ Create Date: 2026-12-03 10:00:00
 """
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, tzinfo
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -31,8 +30,6 @@ revision: str = "0007"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-BATCH = 5_000
 
 guilds = sa.table(
     "guilds",
@@ -120,45 +117,73 @@ def _guild_zones(conn: sa.Connection) -> None:
 
 
 def _rebuild(conn: sa.Connection, guild_id: int, tz: tzinfo) -> None:
-    """The guild's week and month totals, from its answers, in `tz`'s calendar."""
-    found: dict[tuple[str, str, int], list[Any]] = {}
-    rows = conn.execute(
-        sa.select(
-            answers.c.user_id,
-            answers.c.domain,
-            answers.c.answered_at,
-            answers.c.points,
-            answers.c.correct,
-        ).where(answers.c.guild_id == guild_id)
-    )
-    for user_id, domain, at, points, correct in rows:
-        local = at.astimezone(tz)
-        year, week, _ = local.date().isocalendar()
-        for period in (f"{year}-W{week:02d}", local.strftime("%Y-%m")):
-            for scope in ("*", domain):
-                row = found.setdefault((period, scope, user_id), [0, 0, 0, None, at])
-                row[0] += points
-                row[1] += 1
-                row[2] += int(correct)
-                if points and (row[3] is None or at > row[3]):
-                    row[3] = at  # the points last moved
-                row[4] = min(row[4], at)  # the first answer, while there are no points
+    """The guild's week and month totals, from its answers, in `tz`'s calendar: the
+    database sums them, an INSERT … SELECT per local week and month, per domain and over
+    all domains (reached_at: when the points last moved, else the first answer)."""
     conn.execute(totals.delete().where(totals.c.guild_id == guild_id, totals.c.period != "all"))
-    values = [
-        {
-            "guild_id": guild_id,
-            "period": period,
-            "domain": scope,
-            "user_id": user_id,
-            "points": p,
-            "answered": n,
-            "correct": c,
-            "reached_at": scored or first,
-        }
-        for (period, scope, user_id), (p, n, c, scored, first) in found.items()
-    ]
-    for i in range(0, len(values), BATCH):
-        conn.execute(totals.insert(), values[i : i + BATCH])
+    first, last = conn.execute(
+        sa.select(sa.func.min(answers.c.answered_at), sa.func.max(answers.c.answered_at)).where(
+            answers.c.guild_id == guild_id
+        )
+    ).one()
+    if first is None:
+        return
+    for period, start, end in _windows(first, last, tz):
+        params = {"guild": guild_id, "period": period, "start": start, "end": end}
+        for statement in SUMS:
+            conn.execute(statement, params)
+
+
+def _sums(by_domain: bool) -> sa.Insert:
+    domain = answers.c.domain if by_domain else sa.literal("*", sa.String)
+    scored = sa.func.max(sa.case((answers.c.points > 0, answers.c.answered_at)))
+    guild = sa.bindparam("guild", type_=sa.BigInteger)
+    query = (
+        sa.select(
+            guild,
+            sa.bindparam("period", type_=sa.String),
+            domain,
+            answers.c.user_id,
+            sa.func.sum(answers.c.points),
+            sa.func.count(),
+            sa.func.sum(sa.cast(answers.c.correct, sa.Integer)),
+            sa.func.coalesce(scored, sa.func.min(answers.c.answered_at)),
+        )
+        .where(
+            answers.c.guild_id == guild,
+            answers.c.answered_at >= sa.bindparam("start", type_=bot.models.UTCDateTime()),
+            answers.c.answered_at < sa.bindparam("end", type_=bot.models.UTCDateTime()),
+        )
+        .group_by(answers.c.user_id, *([answers.c.domain] if by_domain else []))
+    )
+    return totals.insert().from_select(COLUMNS, query)
+
+
+COLUMNS = ["guild_id", "period", "domain", "user_id", "points", "answered", "correct", "reached_at"]
+
+
+SUMS = (_sums(by_domain=True), _sums(by_domain=False))
+
+
+def _windows(first: datetime, last: datetime, tz: tzinfo) -> list[tuple[str, datetime, datetime]]:
+    """The local weeks (from Monday 00:00) and months of `tz` from `first` to `last`."""
+
+    def midnight(day: date) -> datetime:
+        return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+
+    found = []
+    day, end = first.astimezone(tz).date(), last.astimezone(tz).date()
+    week = day - timedelta(days=day.weekday())
+    while week <= end:
+        year, number, _ = week.isocalendar()
+        found.append((f"{year}-W{number:02d}", midnight(week), midnight(week + timedelta(7))))
+        week += timedelta(days=7)
+    month = day.replace(day=1)
+    while month <= end:
+        after = (month + timedelta(days=32)).replace(day=1)
+        found.append((f"{month:%Y-%m}", midnight(month), midnight(after)))
+        month = after
+    return found
 
 
 def _drops_by_timezone(conn: sa.Connection, unique: list[str], *, add: bool) -> None:
