@@ -1,6 +1,6 @@
 """Exactly-once scheduled sends.
 
-Every scheduled send has a key (`daily:<guild>:<local date>`, `remind:<user>:<week>`,
+Every scheduled send has a key (`daily:<guild>:<local date>:<timezone>`, `remind:<user>:<week>`,
 `report:<user>:<iso week>` …). A process claims a key by inserting it; the primary key
 makes a second claim — from a restart, an overlapping tick or another process — fail
 quietly. A claim left unfinished by a crashed process can be taken over after a lease.

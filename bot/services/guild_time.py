@@ -60,11 +60,6 @@ def _zone_or_utc(name: str | None) -> ZoneInfo:
         return zone(DEFAULT)
 
 
-def name_of(session: Session, guild_id: int) -> str:
-    """The guild's timezone name, for replies ("UTC" when it set none)."""
-    return zone_of(session, guild_id).key
-
-
 @dataclass(frozen=True)
 class Changed:
     timezone: str
