@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.content import ContentStore
 from bot.db import Database
 from bot.models import DailyDrop, Delivery, LeaderboardTotal
-from bot.services import daily, guild_time, leaderboard
+from bot.services import daily, drop_days, guild_time, leaderboard
 from bot.services.answers import record_answer
 from bot.services.timezones import zone
 from tests.conftest import add, get, scalar, scalars
@@ -151,7 +151,7 @@ def move_to(db: Database, timezone: str, first: datetime) -> Step:
 
     async def step(now: datetime) -> None:
         await db.write(guild_time.set_timezone, GUILD, timezone, now)
-        assert await db.read(daily.next_drop, GUILD, now) == first
+        assert await db.read(drop_days.next_drop, GUILD, now) == first
 
     return step
 
@@ -229,9 +229,9 @@ async def test_a_drop_made_before_the_timezone_was_kept(
     await db.write(lambda s: s.add(Delivery(key=f"daily:{GUILD}:2026-11-25", kind="daily",
         status="failed", claimed_by="old", claimed_at=at(11, 25, 8), attempts=1)))  # fmt: skip
     assert await db.read(daily.due_drops, now) == []
-    assert await db.read(daily.next_drop, GUILD, now) == at(11, 26, 8)
+    assert await db.read(drop_days.next_drop, GUILD, now) == at(11, 26, 8)
     (retry,) = await db.read(daily.failed_drops, now)
-    assert daily.key_of(retry) == f"daily:{GUILD}:2026-11-25"
+    assert drop_days.key_of(retry) == f"daily:{GUILD}:2026-11-25"
     assert await db.write(daily.claim_retry, retry, now)
     await db.write(daily.posted, retry.id, 99, now)
     row = await get(db, Delivery, f"daily:{GUILD}:2026-11-25")

@@ -6,14 +6,7 @@ overlapping ticks and several processes can never post the same day twice. A dro
 during downtime still goes out the same local day; once the local day is over it is
 skipped.
 
-One drop per local day, also across a change of timezone: a day's drop is due only while
-no drop of the guild fell on that local day or later (in the timezone in force), and only
-when the drops were set up (or resumed) before its moment. So a guild moving east does not
-get a second drop on the day its last one already fell on, and a guild moving west gets
-the drop of each new local day, late on the day of the change if its time has passed (the
-day's key includes the timezone, so it is never taken by the old timezone's drop of the
-same date). Re-running `/daily setup` on running drops keeps their start; setting them up
-anew, or resuming, starts them from that moment.
+One drop per local day, also across a change of timezone: see `bot.services.drop_days`.
 """
 
 from __future__ import annotations
@@ -22,9 +15,7 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,6 +25,7 @@ from bot.enums import DailyMode, DeliveryKind, DeliveryStatus, DropStatus
 from bot.models import Answer, DailyDrop, GuildSettings
 from bot.services import deliveries, guild_time, weak_spots
 from bot.services.deliveries import LEASE
+from bot.services.drop_days import DueDrop, cached_time, cached_zone, covered, key_of, latest_drops
 from bot.services.errors import InvalidInput, NotFound, clip
 from bot.services.leaderboard import WeeklySummary, weekly_summary
 from bot.services.periods import iso_week
@@ -140,30 +132,7 @@ def post_moment(settings: GuildSettings, day: date) -> datetime:
     return local_moment(day, parse_time(settings.post_time), parse_timezone(settings.timezone))
 
 
-def drop_key(guild_id: int, day: date, timezone: str | None) -> str:
-    """The delivery key of a guild's drop on a local date in a timezone (None: a drop made
-    before the key had its timezone)."""
-    base = f"daily:{guild_id}:{day.isoformat()}"
-    return base if timezone is None else f"{base}:{timezone}"
-
-
-def key_of(drop: DailyDrop) -> str:
-    return drop_key(drop.guild_id, drop.local_date, drop.timezone)
-
-
 # -- what is due ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DueDrop:
-    guild_id: int
-    day: date  # the local date, in `timezone`
-    due_at: datetime
-    timezone: str
-
-    @property
-    def key(self) -> str:
-        return drop_key(self.guild_id, self.day, self.timezone)
-
-
 @dataclass(frozen=True)
 class Broken:
     """A guild whose settings can never work (a timezone or time that cannot be read)."""
@@ -193,7 +162,7 @@ def _scan(
         if not owns(guild_id):
             continue
         try:
-            tz, at = _zone(zone), _time(post_time)
+            tz, at = cached_zone(zone), cached_time(post_time)
         except InvalidInput as error:
             broken.append(Broken(guild_id, str(error)))
             continue
@@ -209,56 +178,10 @@ def _scan(
     due, missed = [d for d in due if d.key not in done], [d for d in missed if d.key not in done]
     latest = latest_drops(session, [*due, *missed])
     return (
-        [d for d in due if not _covered(d, latest)],
-        [d for d in missed if not _covered(d, latest)],
+        [d for d in due if not covered(d, latest)],
+        [d for d in missed if not covered(d, latest)],
         broken,
     )
-
-
-def latest_drops(session: Session, items: Sequence[DueDrop]) -> dict[int, datetime]:
-    """The moment of each guild's latest drop near `items`' days, in one read (the drop
-    dates of a guild stay within two days of its local dates in any timezone)."""
-    if not items:
-        return {}
-    since = min(d.day for d in items) - timedelta(days=3)
-    ids = sorted({d.guild_id for d in items})
-    found: dict[int, datetime] = {}
-    for i in range(0, len(ids), 500):
-        rows = session.execute(
-            select(DailyDrop.guild_id, func.max(DailyDrop.due_at))
-            .where(DailyDrop.guild_id.in_(ids[i : i + 500]), DailyDrop.local_date >= since)
-            .group_by(DailyDrop.guild_id)
-        )
-        found.update({guild: at for guild, at in rows if at is not None})
-    return found
-
-
-def _covered(item: DueDrop, latest: dict[int, datetime]) -> bool:
-    """Whether a drop of the guild already fell on `item`'s local day or later (in its
-    timezone): after a move east, the day the last drop fell on gets no second one."""
-    last = latest.get(item.guild_id)
-    return last is not None and last.astimezone(_zone(item.timezone)).date() >= item.day
-
-
-def next_drop(session: Session, guild_id: int, now: datetime) -> datetime | None:
-    """When the guild's next drop comes, by the scheduler's own rule: `now` when today's
-    is due and not out yet; None while paused, or when the settings cannot be read."""
-    settings = get_settings(session, guild_id)
-    if settings.paused:
-        return None
-    try:
-        tz, at = _zone(settings.timezone), _time(settings.post_time)
-    except InvalidInput:
-        return None
-    today = now.astimezone(tz).date()
-    items = [DueDrop(guild_id, today + timedelta(days=i), now, tz.key) for i in range(3)]
-    latest = latest_drops(session, items)
-    for item in items:
-        moment = local_moment(item.day, at, tz)
-        if _covered(item, latest) or settings.updated_at >= moment:
-            continue
-        return max(moment, now)
-    return None
 
 
 def due_drops(
@@ -274,16 +197,6 @@ def missed_drops(
     """Yesterday's drops (local) that never went out, e.g. during downtime: too stale to
     post now, so the tick records them as skipped and logs them."""
     return _scan(session, now, owns)[1]
-
-
-@lru_cache(maxsize=2048)
-def _zone(name: str) -> ZoneInfo:
-    return parse_timezone(name)
-
-
-@lru_cache(maxsize=2048)
-def _time(text: str) -> time:
-    return parse_time(text)
 
 
 def failed_drops(
@@ -377,7 +290,7 @@ def create_drop(
         raise NotFound("Daily drops are not set up here yet: an admin runs /daily setup.")
     if settings.paused or settings.timezone != due.timezone:
         return None
-    if _covered(due, latest_drops(session, [due])):
+    if covered(due, latest_drops(session, [due])):
         return None  # also a stale claim taken over: the drop exists, the retry posts it
     if not deliveries.claim(session, due.key, DeliveryKind.DAILY, now):
         return None

@@ -7,11 +7,10 @@ fitted onto them by proportion (`content_weeks`): compressed, a member week cove
 content weeks (their targets add up); stretched, a content week spans several member weeks.
 
 A member's practice is counted in their own week too: from their latest kickoff (the
-reminder day and time in their timezone) to the next (`member_week`), straight from the
-answers (`practised`): what /plan status shows, what the mid-week nudge measures and the
-kickoff's "last week: X of Y".
+reminder day and time in their timezone) to the next (`bot.services.plan_week`): what
+/plan status shows, what the mid-week nudge measures and the kickoff's "last week: X of Y".
 
-Changing timezone keeps the plan (`change_timezone`): the start date, the week number and
+Changing timezone keeps the plan (`bot.services.plan_timezone`): the start date, the week number and
 what was already sent stay, and the current week's kickoff goes out exactly once (its key is
 per plan week, and its local date does not depend on the timezone).
 
@@ -25,19 +24,19 @@ What the scheduler sends (kickoffs, nudges, reports, exam follow-ups) is compute
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.content import ContentStore, PlanWeek
 from bot.enums import Deliver, DeliveryStatus, EnrolmentStatus
-from bot.models import Answer, Delivery, Enrolment
+from bot.models import Delivery, Enrolment
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.members import get_or_create as get_or_create_member
+from bot.services.plan_week import member_week, practised_since
 from bot.services.timezones import (
     format_time,
     latest_weekly,
@@ -150,14 +149,6 @@ def position(enrolment: Enrolment, today: date, content: ContentStore) -> Positi
 
 def local_today(enrolment: Enrolment, now: datetime) -> date:
     return now.astimezone(ZoneInfo(enrolment.timezone)).date()
-
-
-def member_week(enrolment: Enrolment, when: datetime) -> tuple[datetime, datetime]:
-    """The member's own week around `when`: from their latest kickoff moment (reminder day
-    and time in their timezone) at or before it, to the next one (UTC moments)."""
-    tz, at = ZoneInfo(enrolment.timezone), parse_time(enrolment.reminder_time)
-    moment, day = latest_weekly(when, tz, enrolment.reminder_day, at)
-    return moment, local_moment(day + timedelta(days=7), at, tz)
 
 
 def next_reminder(enrolment: Enrolment, now: datetime) -> datetime:
@@ -415,21 +406,3 @@ def record_outcome(session: Session, *, user_id: int, outcome: str, now: datetim
     row = _enrolment(session, user_id)
     row.status, row.outcome = FINISHED, outcome
     return row
-
-
-_PRACTISED = select(Answer.user_id, func.count()).group_by(Answer.user_id)
-
-
-def practised_since(
-    session: Session, user_ids: Iterable[int], since: datetime, until: datetime | None = None
-) -> dict[int, int]:
-    """Answers per member from `since` (up to `until`, excluded), in bulk: a range of the
-    (user, answered_at) index per member."""
-    ids, found = sorted(set(user_ids)), {}
-    window = [Answer.answered_at >= since]
-    if until is not None:
-        window.append(Answer.answered_at < until)
-    for i in range(0, len(ids), 500):
-        rows = session.execute(_PRACTISED.where(Answer.user_id.in_(ids[i : i + 500]), *window))
-        found.update({uid: int(n) for uid, n in rows})
-    return found

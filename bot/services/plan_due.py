@@ -50,7 +50,8 @@ from bot.enums import DeliveryStatus
 from bot.models import Delivery, Enrolment, Member
 from bot.services import deliveries
 from bot.services.periods import iso_week
-from bot.services.plan import ACTIVE, practised_since, week_target
+from bot.services.plan import ACTIVE, week_target
+from bot.services.plan_week import practised_since
 from bot.services.timezones import Moments
 
 GRACE = timedelta(hours=24)

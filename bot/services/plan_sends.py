@@ -11,15 +11,9 @@ from bot.content import ContentStore
 from bot.models import Enrolment
 from bot.services import deliveries, progress
 from bot.services.errors import NotFound
-from bot.services.plan import (
-    Position,
-    local_today,
-    member_week,
-    position,
-    practised_since,
-    week_target,
-)
+from bot.services.plan import Position, local_today, position, week_target
 from bot.services.plan_due import Due
+from bot.services.plan_week import member_week, practised_since
 from bot.services.progress import ProgressReport
 
 

@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot.app import StudyBot
 from bot.charts import render_radar_chart
 from bot.scheduler import job
-from bot.services import daily, guild_time, items, mock_day, weak_spots
+from bot.services import drop_days, guild_time, items, mock_day, weak_spots
 from bot.ui import (
     ADMIN_PERMISSIONS,
     BRAND,
@@ -63,7 +63,7 @@ class AdminCog(commands.Cog):
         )
         upcoming = None
         if changed.daily is not None:
-            upcoming = await self.bot.db.read(daily.next_drop, interaction.guild_id, now)
+            upcoming = await self.bot.db.read(drop_days.next_drop, interaction.guild_id, now)
         text = render.timezone_text(changed, upcoming, now)
         await interaction.response.send_message(text, ephemeral=True)
 

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.app import StudyBot
 from bot.enums import DropStatus
 from bot.scheduler import job
-from bot.services import daily
+from bot.services import daily, drop_days
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.timezones import moment_note as timezone_note
 from bot.ui import ADMIN_PERMISSIONS, manager_only, timezone_autocomplete
@@ -124,7 +124,7 @@ class DailyCog(commands.Cog):
             now=now,
             mode=mode.value if mode else "rotate",
         )
-        upcoming = await self.bot.db.read(daily.next_drop, guild.id, now)
+        upcoming = await self.bot.db.read(drop_days.next_drop, guild.id, now)
         assert upcoming is not None  # just set up, and validated
         await interaction.response.send_message(
             f"Daily drops are set: {channel.mention} at **{settings.post_time}** "
@@ -144,7 +144,7 @@ class DailyCog(commands.Cog):
         assert interaction.guild_id is not None
         now = self.bot.now()
         settings, drop = await self.bot.db.read(daily.status, interaction.guild_id)
-        upcoming = await self.bot.db.read(daily.next_drop, interaction.guild_id, now)
+        upcoming = await self.bot.db.read(drop_days.next_drop, interaction.guild_id, now)
         embed = render.status_embed(settings, upcoming, drop)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -173,7 +173,7 @@ class DailyCog(commands.Cog):
             await interaction.response.send_message("Daily drops paused.", ephemeral=True)
             return
         now = self.bot.now()
-        upcoming = await self.bot.db.read(daily.next_drop, interaction.guild_id, now)
+        upcoming = await self.bot.db.read(drop_days.next_drop, interaction.guild_id, now)
         when = f" The next one drops {when_text(upcoming, now)}." if upcoming else ""
         await interaction.response.send_message(f"Daily drops resumed.{when}", ephemeral=True)
 

@@ -10,7 +10,7 @@ import discord
 
 from bot import logs
 from bot.app import StudyBot
-from bot.services import daily, deliveries, drop_answers
+from bot.services import daily, deliveries, drop_answers, drop_days
 from bot.services.errors import NotFound
 from bot.ui import CONTENT_MAX, truncate
 from cogs.daily import render
@@ -81,7 +81,7 @@ class DailyJobs:
 
     async def post(self, drop_id: int, now: datetime) -> bool:
         drop, settings = await self.bot.db.read(daily.drop_and_settings, drop_id)
-        with logs.context(guild=drop.guild_id, key=daily.key_of(drop)):
+        with logs.context(guild=drop.guild_id, key=drop_days.key_of(drop)):
             return await self._post(drop, settings, now)
 
     async def _post(
