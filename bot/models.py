@@ -373,6 +373,8 @@ class Enrolment(Base):
     status: Mapped[str] = mapped_column(String(16))  # active | paused | finished | stopped
     paused_on: Mapped[date | None]
     outcome: Mapped[str | None] = mapped_column(String(16))
+    # When the plan's sends start: the enrolment, or the moment of a kickoff the plan still
+    # owed when a move east put it before the enrolment (bot/services/plan_timezone.py)
     created_at: Mapped[datetime]
     # Nothing of this enrolment can fall due before next_at (None: not worked out yet), so
     # a plan tick reads only the rows whose moment has come. See bot/services/plan_due.py.

@@ -212,6 +212,9 @@ async def test_plan_start_with_only_a_new_timezone_keeps_the_plan(
             timezone="America/Los_Angeles",
             now=at(0, 10),
         )
+    await db.write(plan.pause, user_id=USER, now=at(0, 10))
+    paused = await start(at(0, 10), "Europe/London")  # a paused plan moves too, still paused
+    assert (paused.moved_from, paused.enrolment.status) == ("America/Los_Angeles", "paused")
     restarted = await start(at(0, 10), "Asia/Tokyo", reminder_time="10:00")
     assert restarted.moved_from is None  # another option too: a new plan
     assert restarted.enrolment.start_date == MONDAY

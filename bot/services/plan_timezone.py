@@ -144,9 +144,9 @@ def _only_timezone(
     deliver: str | None,
     channel_id: int | None,
 ) -> bool:
-    """Whether /plan start asks for the running (not paused) plan in another timezone, and
-    nothing else (each option left out, or the plan's own)."""
-    if row.status != ACTIVE:
+    """Whether /plan start asks for the member's plan (active or paused) in another
+    timezone, and nothing else (each option left out, or the plan's own)."""
+    if row.status not in (ACTIVE, PAUSED):
         return False
     try:
         zone, at = parse_timezone(timezone), parse_time(reminder_time or row.reminder_time)

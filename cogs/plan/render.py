@@ -111,7 +111,7 @@ def moved_text(
         f"Your plan now runs in **{enrolment.timezone}** (it was {previous}). It keeps its "
         f"start date ({enrolment.start_date:%a %d %b %Y}): {pos.label}."
     )
-    if kickoff is None:
+    if kickoff is None or pos.paused:
         return text + " It is paused: `/plan resume` picks it up."
     if kickoff <= now:
         return text + " This week's kickoff has not reached you yet: it comes within a minute."
