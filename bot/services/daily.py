@@ -1,12 +1,9 @@
 """Daily question drops: setup, rotation, what is due, answers, reveals and streaks.
 
-A drop is keyed by guild, local date and timezone (`daily:<guild>:<date>:<timezone>`; a
-drop made before timezones were part of the key keeps `daily:<guild>:<date>`): restarts,
-overlapping ticks and several processes can never post the same day twice. A drop missed
-during downtime still goes out the same local day; once the local day is over it is
-skipped.
-
-One drop per local day, also across a change of timezone: see `bot.services.drop_days`.
+A drop is keyed by guild, local date and timezone (`bot.services.drop_days`, which also
+keeps to one drop per local day across a change of timezone): restarts, overlapping ticks
+and several processes can never post the same day twice. A drop missed during downtime
+still goes out the same local day; once the local day is over it is skipped.
 """
 
 from __future__ import annotations
@@ -148,7 +145,7 @@ def _scan(
     the guilds whose settings cannot be read. Each guild stands alone: a bad row is reported,
     never stops the others. A day's drop is due only when the guild was set up before its
     moment, so `/daily setup` after today's time means the first drop comes tomorrow, as
-    its reply says; and only while no drop fell on that local day or later (`_covered`)."""
+    its reply says; and only while no drop fell on that local day or later (`covered`)."""
     rows = session.execute(
         select(
             GuildSettings.guild_id,

@@ -19,6 +19,7 @@ from bot.ui import (
     GOOD,
     WARN,
     answer_bars,
+    drop_when,
     explanation_field,
     question_embed,
     truncate,
@@ -50,12 +51,7 @@ def timezone_text(changed: Changed, next_drop: datetime | None, now: datetime) -
         "that time on Mondays."
     )
     if next_drop is not None:
-        when = (
-            "now (today's has not gone out yet)"
-            if next_drop <= now
-            else discord.utils.format_dt(next_drop, "F")
-        )
-        text += f" The next drop: {when}."
+        text += f" The next drop: {drop_when(next_drop, now)}."
     return text
 
 

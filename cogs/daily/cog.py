@@ -15,7 +15,7 @@ from bot.scheduler import job
 from bot.services import daily, drop_days
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.timezones import moment_note as timezone_note
-from bot.ui import ADMIN_PERMISSIONS, manager_only, timezone_autocomplete
+from bot.ui import ADMIN_PERMISSIONS, drop_when, manager_only, timezone_autocomplete
 from cogs.daily import render
 from cogs.daily.jobs import DailyJobs
 
@@ -30,13 +30,6 @@ NEEDED = (
 def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
     perms = channel.permissions_for(me)
     return [name for attr, name in NEEDED if not getattr(perms, attr)]
-
-
-def when_text(upcoming: datetime, now: datetime) -> str:
-    """ "now" for a drop due at once (today's has not gone out yet), else the moment."""
-    if upcoming <= now:
-        return "now (today's has not gone out yet)"
-    return discord.utils.format_dt(upcoming, "F")
 
 
 class DailyCog(commands.Cog):
@@ -126,12 +119,13 @@ class DailyCog(commands.Cog):
         )
         upcoming = await self.bot.db.read(drop_days.next_drop, guild.id, now)
         assert upcoming is not None  # just set up, and validated
+        note = timezone_note(settings.post_time, upcoming, settings.timezone)
+        note = note if upcoming > now else ""
         await interaction.response.send_message(
             f"Daily drops are set: {channel.mention} at **{settings.post_time}** "
             f"({settings.timezone}), revealed after {settings.reveal_after_hours} h, "
             f"mode {settings.mode}. "
-            f"The next one drops {when_text(upcoming, now)}"
-            f"{timezone_note(settings.post_time, upcoming, settings.timezone)}. "
+            f"The next one drops {drop_when(upcoming, now)}{note}. "
             f"Leaderboard weeks run Monday to Sunday in {settings.timezone}. "
             "Try it now with `/daily now`.",
             ephemeral=True,
@@ -174,7 +168,7 @@ class DailyCog(commands.Cog):
             return
         now = self.bot.now()
         upcoming = await self.bot.db.read(drop_days.next_drop, interaction.guild_id, now)
-        when = f" The next one drops {when_text(upcoming, now)}." if upcoming else ""
+        when = f" The next one drops {drop_when(upcoming, now)}." if upcoming else ""
         await interaction.response.send_message(f"Daily drops resumed.{when}", ephemeral=True)
 
     @group.command(name="now")
