@@ -8,7 +8,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench import fanout, forecast, groupquiz, handlers, leaderboard, plan_due, practice
+from bench import (
+    calendar,
+    fanout,
+    forecast,
+    groupquiz,
+    handlers,
+    leaderboard,
+    plan_due,
+    practice,
+)
 from bench.common import seeded
 
 
@@ -19,6 +28,7 @@ async def main(quick: bool) -> None:
     await leaderboard.main(answers, path)
     await handlers.main(answers, path)
     await practice.main(answers, path)
+    await calendar.main(answers, path)
     await plan_due.main(100_000 // scale)
     await forecast.main(100_000 // scale)
     await fanout.main(2_500 // scale)

@@ -297,20 +297,24 @@ class GuildSettings(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     setup_by: Mapped[int] = mapped_column(Snowflake)
     shard_key: Mapped[int] = mapped_column(Integer, default=0)
+    # When the drops were set up or resumed: a day's drop is due only if its moment is
+    # later (a change of time, timezone or channel keeps it). See bot/services/daily.py.
     updated_at: Mapped[datetime]
 
 
 class DailyDrop(Base):
-    """One day's question in one guild; `local_date` makes it unique per guild and day."""
+    """One day's question in one guild: unique per guild, local date and the timezone it
+    was the date in (NULL for drops made before the timezone was kept)."""
 
     __tablename__ = "daily_drops"
     __table_args__ = (
-        UniqueConstraint("guild_id", "local_date"),
+        UniqueConstraint("guild_id", "local_date", "timezone"),
         Index("ix_daily_drops_status_reveal", "status", "reveal_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(ForeignKey("guild_settings.guild_id", ondelete="CASCADE"))
     local_date: Mapped[date]
+    timezone: Mapped[str | None] = mapped_column(String(64))
     question_id: Mapped[str] = mapped_column(String(40))
     channel_id: Mapped[int] = mapped_column(Snowflake)
     message_id: Mapped[int | None] = mapped_column(Snowflake)
@@ -369,6 +373,8 @@ class Enrolment(Base):
     status: Mapped[str] = mapped_column(String(16))  # active | paused | finished | stopped
     paused_on: Mapped[date | None]
     outcome: Mapped[str | None] = mapped_column(String(16))
+    # When the plan's sends start: the enrolment, or the moment of a kickoff the plan still
+    # owed when a move east put it before the enrolment (bot/services/plan_timezone.py)
     created_at: Mapped[datetime]
     # Nothing of this enrolment can fall due before next_at (None: not worked out yet), so
     # a plan tick reads only the rows whose moment has come. See bot/services/plan_due.py.

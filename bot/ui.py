@@ -4,7 +4,7 @@ reads the same way (domains, timezones), and the one permission check for admin 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -49,6 +49,14 @@ def duration(delta: timedelta) -> str:
     if minutes:
         return f"{minutes} min {seconds} s"
     return f"{seconds} s"
+
+
+def drop_when(upcoming: datetime, now: datetime) -> str:
+    """When the next daily drop comes: "now" for one due at once (today's has not gone out
+    yet, e.g. after a move west), else the moment in the reader's own time."""
+    if upcoming <= now:
+        return "now (today's has not gone out yet)"
+    return discord.utils.format_dt(upcoming, "F")
 
 
 def percent(part: int, whole: int) -> str:

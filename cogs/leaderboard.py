@@ -23,7 +23,9 @@ def row_line(row: leaderboard.Row) -> str:
     )
 
 
-def board_embed(bot: StudyBot, board: leaderboard.Board, title: str) -> discord.Embed:
+def board_embed(
+    bot: StudyBot, board: leaderboard.Board, title: str, timezone: str = "UTC"
+) -> discord.Embed:
     lines = [row_line(r) for r in board.top] or [
         "No points yet: answer `/quiz` or the daily drop to get on the board."
     ]
@@ -35,7 +37,7 @@ def board_embed(bot: StudyBot, board: leaderboard.Board, title: str) -> discord.
     embed.set_footer(
         text=f"Accuracy shows from {leaderboard.MIN_FOR_ACCURACY} answers. "
         "Daily right 10, daily answered 2, practice right 1 (once a week "
-        "per question)."
+        f"per question). Weeks run Monday to Sunday in {timezone}."
     )
     return embed
 
@@ -68,17 +70,19 @@ class LeaderboardCog(commands.Cog):
         chosen = period.value if period else "week"
         if weeks_ago and chosen != "week":
             raise InvalidInput("weeks_ago only works with period: week.")
-        key = leaderboard.period_key(chosen, self.bot.now(), weeks_ago)
-        board = await self.bot.db.read(
-            leaderboard.board,
+        found = await self.bot.db.read(
+            leaderboard.guild_board,
             guild_id=interaction.guild_id,
-            key=key,
+            period=chosen,
+            now=self.bot.now(),
+            weeks_ago=weeks_ago,
             domain=domain or "*",
             caller_id=interaction.user.id,
         )
+        key = found.board.period_key
         scope = f" · {self.bot.content.domain_name(domain)}" if domain else ""
         label = {"all": "All time", "week": f"Week {key}", "month": f"Month {key}"}[chosen]
-        embed = board_embed(self.bot, board, f"Leaderboard · {label}{scope}")
+        embed = board_embed(self.bot, found.board, f"Leaderboard · {label}{scope}", found.timezone)
         await interaction.response.send_message(
             embed=embed, allowed_mentions=discord.AllowedMentions.none()
         )

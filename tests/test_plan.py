@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.content import ContentStore
 from bot.db import Database
-from bot.models import Delivery, Enrolment, ProgressTotal
+from bot.models import Answer, Delivery, Enrolment
 from bot.services import deliveries, members, plan, plan_due
 from bot.services.errors import InvalidInput, NotFound
 from tests.conftest import FIXED_NOW, add, execute, scalar, scalars
@@ -47,11 +47,15 @@ async def find(
     return (await db.read(plan_due.due, content, now, kinds=[kind]))[kind]
 
 
-async def set_practised(db: Database, answered: int) -> None:
-    """Set the member's answers this ISO week (the running total the nudge reads)."""
-    table = ProgressTotal.__table__
-    key = (table.c.user_id == USER) & (table.c.period == "2026-W48") & (table.c.topic == "*")
-    await execute(db, table.update().where(key).values(answered=answered))
+async def answered(db: Database, when: datetime, count: int, user: int = USER) -> None:
+    """`count` answers of the member at `when` (what their week's practice counts)."""
+    await add(db, *(practice_answer(user, when) for _ in range(count)))
+
+
+def practice_answer(user: int, when: datetime, guild: int | None = GUILD) -> Answer:
+    return Answer(user_id=user, guild_id=guild, question_id="data-001", domain="data",
+        subtopic="preprocessing", source="quiz", choice="A", correct=True, response_ms=5000,
+        points=0, answered_at=when)  # fmt: skip
 
 
 async def record(db: Database, dues: plan_due.Dues, now: datetime) -> None:
@@ -300,12 +304,13 @@ async def test_nudge_mid_week_when_behind(db: Database, content: ContentStore) -
     await enrol(db, content, start_date=date(2026, 11, 25), now=FIXED_NOW - timedelta(days=1))
     nudge_at = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)  # Saturday 09:00 Berlin
     assert await find(db, nudge_at - timedelta(minutes=1), "nudge", content) == ([], [])
-    await add(db, ProgressTotal(user_id=USER, period="2026-W48", topic="*", answered=19, correct=9))
+    await answered(db, FIXED_NOW - timedelta(hours=7), 5)  # before the kickoff: not this week
+    await answered(db, FIXED_NOW, 19)
     due = await find(db, nudge_at, "nudge", content)
     assert [(d.key, d.due_at) for d in due.due] == [(f"nudge:{USER}:1", nudge_at)]
-    await set_practised(db, 20)  # half of week 1's target of 40
+    await answered(db, nudge_at - timedelta(hours=1), 1)  # half of week 1's target of 40
     assert await find(db, nudge_at, "nudge", content) == ([], [])
-    await set_practised(db, 0)
+    await execute(db, delete(Answer))
     await set_member(db, USER, nudges_enabled=False)
     assert await find(db, nudge_at, "nudge", content) == ([], [])
 

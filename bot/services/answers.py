@@ -2,8 +2,10 @@
 member's review card and its log, and their study day, all in the caller's transaction.
 
 Points: a correct quiz, exam or review answer scores PRACTICE_POINTS only on the member's
-first correct answer to that question in the ISO week (per guild); a daily drop scores
-DAILY_CORRECT when right and DAILY_WRONG when answered wrong.
+first correct answer to that question in the guild's week (per guild); a daily drop scores
+DAILY_CORRECT when right and DAILY_WRONG when answered wrong. The guild's week and month
+are those of its own timezone (`bot.services.guild_time`); the member's own weekly totals
+use the UTC ISO week.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from bot.models import (
     ProgressTotal,
     QuestionStat,
 )
-from bot.services import review, streaks
+from bot.services import guild_time, review, streaks
 from bot.services.periods import ALL, iso_week, periods
 from bot.services.sql import Prepared, upsert
 
@@ -86,7 +88,9 @@ def record_answer(
     question = content.questions[question_id]
     choice = normalise_choice(question, choice)
     correct = question.grade(choice)
-    week = iso_week(now)
+    board_periods: tuple[str, ...] = ()
+    if guild_id is not None:
+        board_periods = periods(now, guild_time.zone_of(session, guild_id, lock=True))
 
     points = 0
     if guild_id is not None:
@@ -94,7 +98,7 @@ def record_answer(
             points = DAILY_CORRECT if correct else DAILY_WRONG
         elif correct:  # first correct answer to the question this week (per guild)?
             award = {"guild_id": guild_id, "user_id": user_id, "question_id": question_id}
-            if AWARD.run(session, {**award, "iso_week": week}):
+            if AWARD.run(session, {**award, "iso_week": board_periods[1]}):
                 points = PRACTICE_POINTS
 
     INSERT_ANSWER.run(
@@ -129,7 +133,7 @@ def record_answer(
                     "correct": hit,
                     "reached_at": now,
                 }
-                for period in periods(now)
+                for period in board_periods
                 for domain in ("*", question.domain)
             ],
         )
@@ -137,7 +141,7 @@ def record_answer(
         session,
         [
             {"user_id": user_id, "period": period, "topic": topic, "answered": 1, "correct": hit}
-            for period in (ALL, week)
+            for period in (ALL, iso_week(now))
             for topic in ("*", question.domain, f"{question.domain}.{question.subtopic}")
         ],
     )

@@ -1,8 +1,9 @@
 """Daily question drops: setup, rotation, what is due, answers, reveals and streaks.
 
-A drop is keyed by guild and local date (`daily:<guild>:<date>`): restarts, overlapping
-ticks and several processes can never post the same day twice. A drop missed during
-downtime still goes out the same local day; once the local day is over it is skipped.
+A drop is keyed by guild, local date and timezone (`bot.services.drop_days`, which also
+keeps to one drop per local day across a change of timezone): restarts, overlapping ticks
+and several processes can never post the same day twice. A drop missed during downtime
+still goes out the same local day; once the local day is over it is skipped.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,7 +20,8 @@ from sqlalchemy.orm import Session
 from bot.content import ContentStore
 from bot.enums import DailyMode, DeliveryKind, DeliveryStatus, DropStatus
 from bot.models import Answer, DailyDrop, GuildSettings
-from bot.services import deliveries, weak_spots
+from bot.services import deliveries, guild_time, weak_spots
+from bot.services.drop_days import DueDrop, cached_time, cached_zone, covered, key_of, latest_drops
 from bot.services.errors import InvalidInput, NotFound, clip
 from bot.services.leaderboard import WeeklySummary, weekly_summary
 from bot.services.periods import iso_week
@@ -66,6 +66,8 @@ def configure(
     now: datetime,
     mode: str = DailyMode.ROTATE,
 ) -> GuildSettings:
+    """Set up (or change) a guild's drops; the timezone becomes the guild's own (its weeks
+    and months too: `guild_time.set_timezone`)."""
     tz = parse_timezone(timezone)
     if mode not in tuple(DailyMode):
         raise InvalidInput("mode is rotate or weak-spots.")
@@ -73,10 +75,12 @@ def configure(
     if not REVEAL_HOURS[0] <= reveal_after <= REVEAL_HOURS[1]:
         raise InvalidInput("reveal_after is 1 to 24 hours.")
     chosen = parse_domains(content, domains)
+    guild_time.set_timezone(session, guild_id, tz.key, now)  # locks the guild's row first
     settings = session.get(GuildSettings, guild_id)
-    if settings is None:
-        settings = GuildSettings(guild_id=guild_id)
+    if settings is None or settings.paused:  # new, or resumed: drops from now on
+        settings = settings or GuildSettings(guild_id=guild_id)
         session.add(settings)
+        settings.updated_at = now
     settings.channel_id = channel_id
     settings.post_time = at.strftime("%H:%M")
     settings.timezone = tz.key
@@ -87,7 +91,6 @@ def configure(
     settings.paused, settings.pause_reason, settings.failures = False, None, 0
     settings.setup_by = setup_by
     settings.shard_key = shard_key
-    settings.updated_at = now
     return settings
 
 
@@ -125,22 +128,7 @@ def post_moment(settings: GuildSettings, day: date) -> datetime:
     return local_moment(day, parse_time(settings.post_time), parse_timezone(settings.timezone))
 
 
-def drop_key(guild_id: int, day: date) -> str:
-    return f"daily:{guild_id}:{day.isoformat()}"
-
-
 # -- what is due ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DueDrop:
-    guild_id: int
-    day: date
-    due_at: datetime
-
-    @property
-    def key(self) -> str:
-        return drop_key(self.guild_id, self.day)
-
-
 @dataclass(frozen=True)
 class Broken:
     """A guild whose settings can never work (a timezone or time that cannot be read)."""
@@ -156,7 +144,7 @@ def _scan(
     the guilds whose settings cannot be read. Each guild stands alone: a bad row is reported,
     never stops the others. A day's drop is due only when the guild was set up before its
     moment, so `/daily setup` after today's time means the first drop comes tomorrow, as
-    its reply says."""
+    its reply says; and only while no drop fell on that local day or later (`covered`)."""
     rows = session.execute(
         select(
             GuildSettings.guild_id,
@@ -170,22 +158,24 @@ def _scan(
         if not owns(guild_id):
             continue
         try:
-            tz, at = _zone(zone), _time(post_time)
+            tz, at = cached_zone(zone), cached_time(post_time)
         except InvalidInput as error:
             broken.append(Broken(guild_id, str(error)))
             continue
         today = now.astimezone(tz).date()
         moment = local_moment(today, at, tz)
         if now >= moment and updated_at < moment:
-            due.append(DueDrop(guild_id, today, moment))
+            due.append(DueDrop(guild_id, today, moment, tz.key))
         yesterday = today - timedelta(days=1)
         before = local_moment(yesterday, at, tz)
         if updated_at < before:  # set up before it was due
-            missed.append(DueDrop(guild_id, yesterday, before))
+            missed.append(DueDrop(guild_id, yesterday, before, tz.key))
     done = deliveries.existing(session, (d.key for d in (*due, *missed)))
+    due, missed = [d for d in due if d.key not in done], [d for d in missed if d.key not in done]
+    latest = latest_drops(session, [*due, *missed])
     return (
-        [d for d in due if d.key not in done],
-        [d for d in missed if d.key not in done],
+        [d for d in due if not covered(d, latest)],
+        [d for d in missed if not covered(d, latest)],
         broken,
     )
 
@@ -203,16 +193,6 @@ def missed_drops(
     """Yesterday's drops (local) that never went out, e.g. during downtime: too stale to
     post now, so the tick records them as skipped and logs them."""
     return _scan(session, now, owns)[1]
-
-
-@lru_cache(maxsize=2048)
-def _zone(name: str) -> ZoneInfo:
-    return parse_timezone(name)
-
-
-@lru_cache(maxsize=2048)
-def _time(text: str) -> time:
-    return parse_time(text)
 
 
 def failed_drops(
@@ -239,11 +219,11 @@ def failed_drops(
             continue
         if drop.local_date == today:
             found.append(drop)
-    pending = [drop_key(d.guild_id, d.local_date) for d in found if d.status == DropStatus.PENDING]
+    pending = [key_of(d) for d in found if d.status == DropStatus.PENDING]
     claims = deliveries.states(session, pending) if pending else {}
 
     def sender_died(drop: DailyDrop) -> bool:
-        state = claims.get(drop_key(drop.guild_id, drop.local_date))
+        state = claims.get(key_of(drop))
         return state is None or not state.held(now)
 
     return [d for d in found if d.status == DropStatus.FAILED or sender_died(d)]
@@ -304,17 +284,19 @@ def choose_question(
 def create_drop(
     session: Session, content: ContentStore, due: DueDrop, now: datetime, rng: random.Random
 ) -> DailyDrop | None:
-    """Claim the day's delivery and create its drop; None when another process has it."""
+    """Claim the day's delivery and create its drop; None when another process has it, or
+    when the settings changed since `due` was read (a new timezone, a pause) or a drop
+    already fell on its day. The settings row is locked first, so a change of timezone and
+    a drop of the old one never both go through."""
+    settings = session.get(GuildSettings, due.guild_id, with_for_update=True)
+    if settings is None:
+        raise NotFound("Daily drops are not set up here yet: an admin runs /daily setup.")
+    if settings.paused or settings.timezone != due.timezone:
+        return None
+    if covered(due, latest_drops(session, [due])):
+        return None  # also a stale claim taken over: the drop exists, the retry posts it
     if not deliveries.claim(session, due.key, DeliveryKind.DAILY, now):
         return None
-    existing = session.scalar(
-        select(DailyDrop.id).where(
-            DailyDrop.guild_id == due.guild_id, DailyDrop.local_date == due.day
-        )
-    )
-    if existing is not None:
-        return None  # a stale claim taken over: the drop exists, the retry path posts it
-    settings = get_settings(session, due.guild_id)
     if settings.mode == DailyMode.WEAK_SPOTS:  # the group's weak spots (bot/services/weak_spots)
         pick = weak_spots.choose_drop(
             session,
@@ -331,6 +313,7 @@ def create_drop(
     drop = DailyDrop(
         guild_id=due.guild_id,
         local_date=due.day,
+        timezone=due.timezone,
         status=DropStatus.PENDING,
         attempts=0,
         question_id=question_id,
@@ -457,8 +440,7 @@ def posted(
     settings = get_settings(session, drop.guild_id)
     drop.reveal_at = now + timedelta(hours=settings.reveal_after_hours)
     settings.failures = 0
-    key = drop_key(drop.guild_id, drop.local_date)
-    deliveries.finish(session, key, DeliveryStatus.SENT, now, message_id=message_id)
+    deliveries.finish(session, key_of(drop), DeliveryStatus.SENT, now, message_id=message_id)
 
 
 def post_failed(session: Session, drop_id: int, error: str, now: datetime) -> GuildSettings | None:
@@ -469,9 +451,7 @@ def post_failed(session: Session, drop_id: int, error: str, now: datetime) -> Gu
     drop.attempts += 1
     settings = get_settings(session, drop.guild_id)
     settings.failures += 1
-    deliveries.finish(
-        session, drop_key(drop.guild_id, drop.local_date), DeliveryStatus.FAILED, now, detail=error
-    )
+    deliveries.finish(session, key_of(drop), DeliveryStatus.FAILED, now, detail=error)
     if settings.failures >= MAX_FAILURES and not settings.paused:
         settings.paused = True
         settings.pause_reason = (
@@ -484,7 +464,7 @@ def post_failed(session: Session, drop_id: int, error: str, now: datetime) -> Gu
 
 def claim_retry(session: Session, drop: DailyDrop, now: datetime) -> deliveries.Claim | None:
     """Claim a failed drop again, or take over one whose sender died (its lease lapsed)."""
-    key = drop_key(drop.guild_id, drop.local_date)
+    key = key_of(drop)
     return deliveries.retry(session, key, now) or deliveries.claim(
         session, key, DeliveryKind.DAILY, now
     )
@@ -494,6 +474,6 @@ def open_drop(session: Session, guild_id: int) -> DailyDrop | None:
     return session.scalar(
         select(DailyDrop)
         .where(DailyDrop.guild_id == guild_id, DailyDrop.status == DropStatus.OPEN)
-        .order_by(DailyDrop.local_date.desc())
+        .order_by(DailyDrop.due_at.desc())
         .limit(1)
     )

@@ -1,6 +1,6 @@
 """Exactly-once scheduled sends: a claim per key, held as a lease.
 
-Every scheduled send has a key (`daily:<guild>:<local date>`, `remind:<user>:<week>`,
+Every scheduled send has a key (`daily:<guild>:<local date>:<timezone>`, `remind:<user>:<week>`,
 `report:<user>:<iso week>`, `exam:<session>` …). A process claims a key by inserting it;
 the primary key makes a second claim — from a restart, an overlapping tick or another
 process — fail quietly.

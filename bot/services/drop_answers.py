@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.content import ContentStore
@@ -78,15 +78,21 @@ def _update_streak(session: Session, drop: DailyDrop, user_id: int, correct: boo
         session.add(streak)
     if not correct:
         streak.current = 0
-    else:
-        previous_day = session.scalar(
-            select(func.max(DailyDrop.local_date)).where(
+    else:  # the guild's drop before this one (by moment: two may share a date after a
+        # change of timezone), answered by the member (right, or the streak is 0 anyway)
+        previous = session.scalar(
+            select(DailyDrop.id)
+            .where(
                 DailyDrop.guild_id == drop.guild_id,
-                DailyDrop.local_date < drop.local_date,
+                DailyDrop.due_at < drop.due_at,
                 DailyDrop.status.in_((DropStatus.OPEN, DropStatus.REVEALED)),
             )
+            .order_by(DailyDrop.due_at.desc())
+            .limit(1)
         )
-        continues = previous_day is not None and streak.last_drop_date == previous_day
+        continues = (
+            previous is not None and session.get(DailyAnswer, (previous, user_id)) is not None
+        )
         streak.current = streak.current + 1 if continues else 1
         streak.best = max(streak.best, streak.current)
     streak.last_drop_date = drop.local_date

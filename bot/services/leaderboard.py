@@ -1,5 +1,6 @@
 """Leaderboards from running totals (no scan of the answers): top 10, the caller's rank,
-closed weeks, and the weekly summary.
+closed weeks, and the weekly summary. Weeks and months are the guild's own, in its
+timezone (`bot.services.guild_time`).
 
 Order: points, then accuracy (only for members with at least MIN_FOR_ACCURACY answers),
 then who reached their points first.
@@ -8,13 +9,14 @@ then who reached their points first.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Float, Integer, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import LeaderboardTotal, Streak
+from bot.services import guild_time
 from bot.services.errors import InvalidInput
 from bot.services.periods import ALL, iso_week, month, shift_week
 from bot.services.sql import Prepared
@@ -49,15 +51,16 @@ class Board:
     caller: Row | None  # the caller's row when outside the top
 
 
-def period_key(period: str, now: datetime, weeks_ago: int = 0) -> str:
+def period_key(period: str, now: datetime, weeks_ago: int = 0, tz: tzinfo = UTC) -> str:
+    """The totals' key of a period containing `now` in a guild keeping `tz`."""
     if period == "all":
         return ALL
     if period == "month":
-        return month(now)
+        return month(now, tz)
     if period == "week":
         if not 0 <= weeks_ago <= MAX_WEEKS_AGO:
             raise InvalidInput(f"weeks_ago runs from 0 (this week) to {MAX_WEEKS_AGO}.")
-        return shift_week(iso_week(now), -weeks_ago)
+        return shift_week(iso_week(now, tz), -weeks_ago)
     raise InvalidInput(f"Period is one of {', '.join(PERIODS)}.")
 
 
@@ -136,6 +139,29 @@ def rank_of(session: Session, *, guild_id: int, key: str, domain: str, user_id: 
         session, {**where, "points": points, "accuracy": acc, "reached": reached_at}
     )
     return Row(int(ahead or 0) + 1, user_id, points, answered, correct, current)
+
+
+@dataclass(frozen=True)
+class GuildBoard:
+    board: Board
+    timezone: str  # the guild's: its weeks and months
+
+
+def guild_board(
+    session: Session,
+    *,
+    guild_id: int,
+    period: str,
+    now: datetime,
+    weeks_ago: int = 0,
+    domain: str = "*",
+    caller_id: int | None = None,
+) -> GuildBoard:
+    """/leaderboard: the board of `period` (week, month, all) in the guild's own calendar."""
+    tz = guild_time.zone_of(session, guild_id)
+    key = period_key(period, now, weeks_ago, tz)
+    found = board(session, guild_id=guild_id, key=key, domain=domain, caller_id=caller_id)
+    return GuildBoard(found, tz.key)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,14 @@ one, n = the whole weeks from start_date to exam_date (2 to 52) and the content 
 fitted onto them by proportion (`content_weeks`): compressed, a member week covers several
 content weeks (their targets add up); stretched, a content week spans several member weeks.
 
+A member's practice is counted in their own week too: from their latest kickoff (the
+reminder day and time in their timezone) to the next (`bot.services.plan_week`): what
+/plan status shows, what the mid-week nudge measures and the kickoff's "last week: X of Y".
+
+Changing timezone keeps the plan (`bot.services.plan_timezone`): the start date, the week number and
+what was already sent stay, and the current week's kickoff goes out exactly once (its key is
+per plan week, and its local date does not depend on the timezone).
+
 Pausing freezes the position. Resuming shifts start_date by the whole days paused, so the
 member picks up in the week they left; an exam date stays put, so n is re-fitted to the
 weeks that remain (the rest of the plan is compressed, or the plan ends at the exam).
@@ -16,7 +24,6 @@ What the scheduler sends (kickoffs, nudges, reports, exam follow-ups) is compute
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,10 +33,10 @@ from sqlalchemy.orm import Session
 
 from bot.content import ContentStore, PlanWeek
 from bot.enums import Deliver, DeliveryStatus, EnrolmentStatus
-from bot.models import Delivery, Enrolment, ProgressTotal
+from bot.models import Delivery, Enrolment
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.members import get_or_create as get_or_create_member
-from bot.services.periods import iso_week
+from bot.services.plan_week import member_week, practised_since
 from bot.services.timezones import (
     format_time,
     latest_weekly,
@@ -259,8 +266,9 @@ def enrol(
 class Joined:
     enrolment: Enrolment
     position: Position
-    first_kickoff: datetime
+    first_kickoff: datetime  # the next kickoff (now: this week's, owed, at the next tick)
     note: str = ""  # how the plan was fitted to the exam date
+    moved_from: str | None = None  # the plan was kept and moved from this timezone
 
 
 def join(
@@ -312,7 +320,7 @@ class PlanStatus:
     enrolment: Enrolment
     position: Position
     today: date  # the member's local date
-    practised: int  # answers this ISO week
+    practised: int  # answers since the member's latest kickoff moment
     next_reminder: datetime | None  # None while paused or once finished
 
 
@@ -320,7 +328,7 @@ def status(session: Session, content: ContentStore, *, user_id: int, now: dateti
     row = _enrolment(session, user_id)
     today = local_today(row, now)
     pos = position(row, today, content)
-    practised = (practice_counts(session, [user_id], iso_week(now))).get(user_id, 0)
+    practised = practised_since(session, [user_id], member_week(row, now)[0]).get(user_id, 0)
     upcoming = None if pos.paused or pos.finished else next_reminder(row, now)
     return PlanStatus(row, pos, today, practised, upcoming)
 
@@ -398,18 +406,3 @@ def record_outcome(session: Session, *, user_id: int, outcome: str, now: datetim
     row = _enrolment(session, user_id)
     row.status, row.outcome = FINISHED, outcome
     return row
-
-
-def practice_counts(session: Session, user_ids: Iterable[int], week: str) -> dict[int, int]:
-    """Answers per member in ISO week `week` (from the running totals), in bulk."""
-    ids, found = list(user_ids), {}
-    for i in range(0, len(ids), 500):
-        rows = session.execute(
-            select(ProgressTotal.user_id, ProgressTotal.answered).where(
-                ProgressTotal.user_id.in_(ids[i : i + 500]),
-                ProgressTotal.period == week,
-                ProgressTotal.topic == "*",
-            )
-        )
-        found.update(dict(rows.all()))
-    return found

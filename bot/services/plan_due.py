@@ -1,8 +1,8 @@
 """What the study plan sends, computed from rows at each tick; each send is keyed once.
 
 - `remind:<user>:<k>`: the weekly kickoff, at the member's reminder day and time.
-- `nudge:<user>:<k>`: 3 days after the kickoff, when this ISO week's practice is below half
-  of the week's target (and nudges are on).
+- `nudge:<user>:<k>`: 3 days after the kickoff, when the practice since that kickoff is
+  below half of the week's target (and nudges are on).
 - `report:<user>:<ISO week>`: the weekly DM progress report, with the kickoff (reports on),
   from enrolment until a week after the plan ends; the ISO week of the member's local date.
 - `examdone:<user>`: the day after the exam date, or after the last plan week.
@@ -52,7 +52,8 @@ from bot.enums import DeliveryStatus
 from bot.models import Delivery, Enrolment, Member
 from bot.services import deliveries
 from bot.services.periods import iso_week
-from bot.services.plan import ACTIVE, practice_counts, week_target
+from bot.services.plan import ACTIVE, week_target
+from bot.services.plan_week import practised_since
 from bot.services.timezones import Moments
 
 GRACE = timedelta(hours=24)
@@ -302,12 +303,21 @@ def _split(session: Session, found: list[Due], now: datetime) -> tuple[Dues, set
 
 
 def _behind(session: Session, content: ContentStore, tick: _Tick, dues: Dues) -> Dues:
-    """Keep the nudges of members below half of their week's target (this ISO week)."""
-    practised = practice_counts(session, {d.user_id for d in dues.due}, iso_week(tick.now))
-    weeks = {r.user_id: r.weeks for r in tick.rows}
+    """Keep the nudges of members below half of their week's target, counting their answers
+    since their own kickoff: one read per kickoff moment, only for the nudges due."""
+    rows = {r.user_id: r for r in tick.rows}
+    kickoffs, since = tick.hits(0), dict[datetime, list[int]]()
+    for d in dues.due:
+        hit = kickoffs[rows[d.user_id].schedule]
+        if hit is not None:
+            since.setdefault(hit[0], []).append(d.user_id)
+    practised: dict[int, int] = {}
+    for moment, user_ids in since.items():
+        practised.update(practised_since(session, user_ids, moment))
 
     def behind(d: Due) -> bool:
-        return 2 * practised.get(d.user_id, 0) < week_target(content, d.week, weeks[d.user_id])
+        target = week_target(content, d.week, rows[d.user_id].weeks)
+        return 2 * practised.get(d.user_id, 0) < target
 
     return Dues([d for d in dues.due if behind(d)], dues.stale)
 

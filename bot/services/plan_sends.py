@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -11,9 +11,9 @@ from bot.content import ContentStore
 from bot.models import Enrolment
 from bot.services import deliveries, progress
 from bot.services.errors import NotFound
-from bot.services.periods import iso_week, shift_week
-from bot.services.plan import Position, local_today, position, practice_counts, week_target
+from bot.services.plan import Position, local_today, position, week_target
 from bot.services.plan_due import Due
+from bot.services.plan_week import member_week, practised_since
 from bot.services.progress import ProgressReport
 
 
@@ -23,8 +23,8 @@ class Composed:
 
     report: ProgressReport | None = None  # a report's, or the one a kickoff carries
     position: Position | None = None
-    practised: int = 0  # this week's answers
-    last_week: tuple[int, int] | None = None  # (answers, target) of the week before
+    practised: int = 0  # answers since the member's kickoff
+    last_week: tuple[int, int] | None = None  # (answers, target) of the member's week before
     weak: list[str] = field(default_factory=list)  # domains below the pass line
     since: datetime | None = None  # a retry: an earlier attempt began then
 
@@ -53,17 +53,17 @@ def _compose(session: Session, content: ContentStore, item: Due, now: datetime) 
     if enrolment is None:
         raise NotFound(f"enrolment of {uid} is gone")
     pos = position(enrolment, local_today(enrolment, now), content)
-    week = iso_week(now)
-    practised = practice_counts(session, [uid], week).get(uid, 0)
-    if item.kind == "nudge":
+    if item.kind == "nudge":  # since the member's latest kickoff
+        practised = practised_since(session, [uid], member_week(enrolment, now)[0]).get(uid, 0)
         return Composed(position=pos, practised=practised)
-    last = practice_counts(session, [uid], shift_week(week, -1)).get(uid, 0)
+    # the member's week before this kickoff: from the kickoff before it, up to it
+    before = member_week(enrolment, item.due_at - timedelta(seconds=1))
+    last = practised_since(session, [uid], *before).get(uid, 0)
     previous = week_target(content, pos.week - 1, pos.total) if pos.week > 1 else None
     weak = progress.weak_domains(carried or progress.report(session, content, user_id=uid, now=now))
     return Composed(
         report=carried,
         position=pos,
-        practised=practised,
         last_week=(last, previous) if previous else None,
         weak=weak,
     )

@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot.app import StudyBot
 from bot.charts import render_radar_chart
 from bot.scheduler import job
-from bot.services import items, mock_day, weak_spots
+from bot.services import drop_days, guild_time, items, mock_day, weak_spots
 from bot.ui import (
     ADMIN_PERMISSIONS,
     BRAND,
@@ -49,6 +49,23 @@ class AdminCog(commands.Cog):
     async def mock_tick(self, now: datetime) -> None:
         """Open, close and report the group mock-exam days."""
         await self.mock.tick(now)
+
+    @group.command(name="timezone")
+    @app_commands.describe(timezone="IANA timezone, e.g. Pacific/Auckland")
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    @manager_only
+    async def timezone(self, interaction: discord.Interaction, timezone: str) -> None:
+        """The server's timezone: leaderboard weeks, the Monday summary, the daily drops."""
+        assert interaction.guild_id is not None
+        now = self.bot.now()
+        changed = await self.bot.db.write(
+            guild_time.set_timezone, interaction.guild_id, timezone, now
+        )
+        upcoming = None
+        if changed.daily is not None:
+            upcoming = await self.bot.db.read(drop_days.next_drop, interaction.guild_id, now)
+        text = render.timezone_text(changed, upcoming, now)
+        await interaction.response.send_message(text, ephemeral=True)
 
     @group.command(name="flags")
     @manager_only

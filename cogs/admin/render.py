@@ -4,11 +4,13 @@ its group result and its split-question threads."""
 from __future__ import annotations
 
 import statistics
+from datetime import datetime
 
 import discord
 
 from bot.content import ContentStore
 from bot.services.exam import LENGTHS, Result
+from bot.services.guild_time import Changed
 from bot.services.mock_day import GroupResult, MockDay, Split
 from bot.services.weak_spots import Radar
 from bot.ui import (
@@ -17,6 +19,7 @@ from bot.ui import (
     GOOD,
     WARN,
     answer_bars,
+    drop_when,
     explanation_field,
     question_embed,
     truncate,
@@ -24,6 +27,32 @@ from bot.ui import (
 
 NAME_WIDTH = 34
 SCHEME_NAMES = {"official": "official exam guide", "domains": "study guide"}
+
+
+def timezone_text(changed: Changed, next_drop: datetime | None, now: datetime) -> str:
+    """The reply to /studyadmin timezone."""
+    zone = changed.timezone
+    if changed.timezone == changed.previous:
+        text = f"This server's timezone is already **{zone}**: nothing changed."
+    else:
+        text = (
+            f"This server's timezone is now **{zone}** (it was {changed.previous}). "
+            f"Leaderboard weeks run Monday to Sunday in {zone} and months follow it too: "
+            "the weekly and monthly totals were recounted from the answers in it."
+        )
+    settings = changed.daily
+    if settings is None:
+        return text + (
+            " The Monday summary goes to the daily drops' channel once they are set up "
+            "(`/daily setup`)."
+        )
+    text += (
+        f" The daily drops come at {settings.post_time} {zone}, and the Monday summary at "
+        "that time on Mondays."
+    )
+    if next_drop is not None:
+        text += f" The next drop: {drop_when(next_drop, now)}."
+    return text
 
 
 def table(rows: list[tuple[str, str, str]], header: tuple[str, str, str]) -> str:

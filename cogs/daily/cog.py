@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import discord
 from discord import app_commands
@@ -12,10 +12,10 @@ from discord.ext import commands
 from bot.app import StudyBot
 from bot.enums import DropStatus
 from bot.scheduler import job
-from bot.services import daily
+from bot.services import daily, drop_days
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.timezones import moment_note as timezone_note
-from bot.ui import ADMIN_PERMISSIONS, manager_only, timezone_autocomplete
+from bot.ui import ADMIN_PERMISSIONS, drop_when, manager_only, timezone_autocomplete
 from cogs.daily import render
 from cogs.daily.jobs import DailyJobs
 
@@ -30,18 +30,6 @@ NEEDED = (
 def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
     perms = channel.permissions_for(me)
     return [name for attr, name in NEEDED if not getattr(perms, attr)]
-
-
-def next_post(settings: daily.GuildSettings, now: datetime) -> datetime | None:
-    """When the next drop comes (None while paused, or when the settings cannot be read)."""
-    if settings.paused:
-        return None
-    try:
-        day = daily.local_day(settings, now)
-        moment = daily.post_moment(settings, day)
-    except InvalidInput:
-        return None
-    return moment if moment > now else daily.post_moment(settings, day + timedelta(days=1))
 
 
 class DailyCog(commands.Cog):
@@ -129,14 +117,16 @@ class DailyCog(commands.Cog):
             now=now,
             mode=mode.value if mode else "rotate",
         )
-        upcoming = next_post(settings, now)
+        upcoming = await self.bot.db.read(drop_days.next_drop, guild.id, now)
         assert upcoming is not None  # just set up, and validated
+        note = timezone_note(settings.post_time, upcoming, settings.timezone)
+        note = note if upcoming > now else ""
         await interaction.response.send_message(
             f"Daily drops are set: {channel.mention} at **{settings.post_time}** "
             f"({settings.timezone}), revealed after {settings.reveal_after_hours} h, "
             f"mode {settings.mode}. "
-            f"The next one drops {discord.utils.format_dt(upcoming, 'F')}"
-            f"{timezone_note(settings.post_time, upcoming, settings.timezone)}. "
+            f"The next one drops {drop_when(upcoming, now)}{note}. "
+            f"Leaderboard weeks run Monday to Sunday in {settings.timezone}. "
             "Try it now with `/daily now`.",
             ephemeral=True,
         )
@@ -146,8 +136,10 @@ class DailyCog(commands.Cog):
     async def status(self, interaction: discord.Interaction) -> None:
         """Show the daily drop setup and the open drop."""
         assert interaction.guild_id is not None
+        now = self.bot.now()
         settings, drop = await self.bot.db.read(daily.status, interaction.guild_id)
-        embed = render.status_embed(settings, next_post(settings, self.bot.now()), drop)
+        upcoming = await self.bot.db.read(drop_days.next_drop, interaction.guild_id, now)
+        embed = render.status_embed(settings, upcoming, drop)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @group.command(name="pause")
@@ -174,9 +166,9 @@ class DailyCog(commands.Cog):
         if paused:
             await interaction.response.send_message("Daily drops paused.", ephemeral=True)
             return
-        settings = await self.bot.db.read(daily.get_settings, interaction.guild_id)
-        upcoming = next_post(settings, self.bot.now())
-        when = f" The next one drops {discord.utils.format_dt(upcoming, 'F')}." if upcoming else ""
+        now = self.bot.now()
+        upcoming = await self.bot.db.read(drop_days.next_drop, interaction.guild_id, now)
+        when = f" The next one drops {drop_when(upcoming, now)}." if upcoming else ""
         await interaction.response.send_message(f"Daily drops resumed.{when}", ephemeral=True)
 
     @group.command(name="now")
@@ -190,7 +182,8 @@ class DailyCog(commands.Cog):
             raise InvalidInput("Daily drops are paused: `/daily resume` first.")
         day = daily.local_day(settings, now)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        drop_id = await self.jobs.post_due(daily.DueDrop(settings.guild_id, day, now), now)
+        due = daily.DueDrop(settings.guild_id, day, now, settings.timezone)
+        drop_id = await self.jobs.post_due(due, now)
         if drop_id is None:
             await interaction.followup.send(
                 "Today's drop was already posted; it is one a day. `/daily status` shows it.",

@@ -11,7 +11,7 @@ import discord
 from bot import logs
 from bot.app import StudyBot
 from bot.outbox import Outcome
-from bot.services import daily, deliveries, drop_answers
+from bot.services import daily, deliveries, drop_answers, drop_days
 from bot.services.errors import NotFound
 from bot.ui import CONTENT_MAX, truncate
 from cogs.daily import render
@@ -85,7 +85,7 @@ class DailyJobs:
     async def post(self, drop_id: int, now: datetime, since: datetime | None = None) -> bool:
         """Post a claimed drop; `since`: a retry, whose earlier attempt began then."""
         drop, settings = await self.bot.db.read(daily.drop_and_settings, drop_id)
-        with logs.context(guild=drop.guild_id, key=daily.drop_key(drop.guild_id, drop.local_date)):
+        with logs.context(guild=drop.guild_id, key=drop_days.key_of(drop)):
             return await self._post(drop, settings, now, since)
 
     async def _post(
@@ -100,7 +100,7 @@ class DailyJobs:
         ping = f"<@&{settings.role_id}>" if settings.role_id else None
         sent = await self.bot.outbox.send(
             settings.channel_id,
-            key=daily.drop_key(drop.guild_id, drop.local_date),
+            key=drop_days.key_of(drop),
             since=since,
             content=ping,
             embed=render.drop_embed(content, drop),

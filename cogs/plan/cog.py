@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.app import StudyBot
 from bot.charts import render_progress_chart
 from bot.scheduler import job
-from bot.services import members, plan, progress
+from bot.services import members, plan, plan_timezone, progress
 from bot.services.errors import InvalidInput
 from bot.services.timezones import moment_note as timezone_note
 from bot.ui import BRAND, DESCRIPTION_MAX, Domain, clip, timezone_autocomplete, truncate
@@ -97,7 +97,7 @@ class PlanCog(commands.Cog):
                     "choose DM."
                 )
         joined = await self.bot.db.write(
-            plan.join,
+            plan_timezone.start,
             self.bot.content,
             user_id=interaction.user.id,
             guild_id=interaction.guild_id,
@@ -107,9 +107,19 @@ class PlanCog(commands.Cog):
             exam_date=parse_date(exam_date, "exam_date"),
             reminder_time=reminder_time,
             reminder_day=reminder_day.value if reminder_day else None,
-            deliver=deliver.value if deliver else "dm",
+            deliver=deliver.value if deliver else None,
             now=self.bot.now(),
         )
+        if joined.moved_from is not None:  # only the timezone changed: the plan is kept
+            moved = render.moved_text(
+                joined.enrolment,
+                joined.moved_from,
+                joined.position,
+                joined.first_kickoff,
+                self.bot.now(),
+            )
+            await interaction.response.send_message(moved, ephemeral=True)
+            return
         first = joined.first_kickoff
         embed = discord.Embed(
             title=joined.position.label,
@@ -125,6 +135,23 @@ class PlanCog(commands.Cog):
             view=render.quiz_buttons(self.bot.content, joined.position.plan_week.domains),
             ephemeral=True,
         )
+
+    @plan_group.command(name="timezone")
+    @app_commands.describe(timezone="Your IANA timezone, e.g. America/Los_Angeles")
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    async def timezone(self, interaction: discord.Interaction, timezone: str) -> None:
+        """Move your plan to another timezone: same week, same start date."""
+        moved = await self.bot.db.write(
+            plan_timezone.change_timezone,
+            self.bot.content,
+            user_id=interaction.user.id,
+            timezone=timezone,
+            now=self.bot.now(),
+        )
+        now = self.bot.now()
+        kickoff = now if moved.kickoff_now else moved.next_kickoff
+        text = render.moved_text(moved.enrolment, moved.previous, moved.position, kickoff, now)
+        await interaction.response.send_message(text, ephemeral=True)
 
     @plan_group.command(name="status")
     async def status(self, interaction: discord.Interaction) -> None:

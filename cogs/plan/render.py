@@ -3,13 +3,16 @@ buttons they carry (bot.practice_ui's: a click starts a quiz)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import discord
 
 from bot.components import view_of
 from bot.content import ContentStore
 from bot.practice_ui import Drill
-from bot.services.plan import PlanStatus, Position
+from bot.services.plan import Enrolment, PlanStatus, Position
 from bot.services.progress import ProgressReport
+from bot.services.timezones import moment_note
 from bot.ui import BRAND, DESCRIPTION_MAX, FIELD_VALUE_MAX, GOOD, WARN, truncate
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -97,6 +100,23 @@ def kickoff_embed(
             inline=False,
         )
     return embed
+
+
+def moved_text(
+    enrolment: Enrolment, previous: str, pos: Position, kickoff: datetime | None, now: datetime
+) -> str:
+    """The reply to a change of timezone: the plan kept, and when its next kickoff comes
+    (`now`: this week's, still owed, goes out at the next tick)."""
+    text = (
+        f"Your plan now runs in **{enrolment.timezone}** (it was {previous}). It keeps its "
+        f"start date ({enrolment.start_date:%a %d %b %Y}): {pos.label}."
+    )
+    if kickoff is None or pos.paused:
+        return text + " It is paused: `/plan resume` picks it up."
+    if kickoff <= now:
+        return text + " This week's kickoff has not reached you yet: it comes within a minute."
+    note = moment_note(enrolment.reminder_time, kickoff, enrolment.timezone)
+    return text + f" Your next kickoff comes {discord.utils.format_dt(kickoff, 'F')}{note}."
 
 
 def nudge_text(pos: Position, practised: int) -> str:

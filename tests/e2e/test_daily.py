@@ -210,7 +210,7 @@ async def test_after_downtime_today_goes_out_and_yesterday_is_skipped(
     posts = emulator.channel_messages(world.channel)
     assert len(posts) == 1
     assert "Thu 26 Nov" in posts[0].embeds[0]["title"]  # today's, not yesterday's
-    skipped = await get(bot.db, Delivery, f"daily:{world.guild.id}:2026-11-25")
+    skipped = await get(bot.db, Delivery, f"daily:{world.guild.id}:2026-11-25:Europe/Berlin")
     assert skipped is not None
     assert skipped.status == "skipped"
     assert "skipped the stale drop" in caplog.text  # type: ignore[attr-defined]

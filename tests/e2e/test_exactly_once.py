@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from bot.app import StudyBot
 from bot.content import ContentStore
 from bot.models import DailyDrop, Delivery, LiveQuizItem, PracticeSession
+from bot.services import drop_days
 from bot.services.deliveries import LEASE
 from tests.conftest import execute, get, scalar
 from tests.e2e.conftest import Clock, Runner, World
@@ -137,7 +138,7 @@ async def test_a_drop_killed_after_discord_accepted_it_is_not_posted_again(
     assert message.id == hold.message.id
     drop = await drop_row(bot)
     assert (drop.status, drop.message_id) == ("open", message.id)
-    row = await delivery(bot, f"daily:{world.guild.id}:{drop.local_date}")
+    row = await delivery(bot, drop_days.key_of(drop))
     assert (row.status, row.message_id, row.attempts) == ("sent", message.id, 2)
     q = drop_question(bot.content, message)  # and its buttons are the live ones
     result: Any = await answer(emulator, world.alice, message, q, "".join(sorted(q.answer)))
