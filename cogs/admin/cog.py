@@ -57,6 +57,8 @@ class AdminCog(commands.Cog):
     async def timezone(self, interaction: discord.Interaction, timezone: str) -> None:
         """The server's timezone: leaderboard weeks, the Monday summary, the daily drops."""
         assert interaction.guild_id is not None
+        # recounting the server's weeks and months takes seconds on a big server
+        await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.now()
         changed = await self.bot.db.write(
             guild_time.set_timezone, interaction.guild_id, timezone, now
@@ -65,7 +67,7 @@ class AdminCog(commands.Cog):
         if changed.daily is not None:
             upcoming = await self.bot.db.read(drop_days.next_drop, interaction.guild_id, now)
         text = render.timezone_text(changed, upcoming, now)
-        await interaction.response.send_message(text, ephemeral=True)
+        await interaction.followup.send(text, ephemeral=True)
 
     @group.command(name="flags")
     @manager_only

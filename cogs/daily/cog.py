@@ -101,6 +101,8 @@ class DailyCog(commands.Cog):
                 f"I can't post in {channel.mention}: I need {', '.join(missing)} there. "
                 "Fix my permissions or pick another channel."
             )
+        # a new timezone recounts the server's weeks and months: seconds on a big server
+        await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.now()
         settings = await self.bot.db.write(
             daily.configure,
@@ -121,7 +123,7 @@ class DailyCog(commands.Cog):
         assert upcoming is not None  # just set up, and validated
         note = timezone_note(settings.post_time, upcoming, settings.timezone)
         note = note if upcoming > now else ""
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Daily drops are set: {channel.mention} at **{settings.post_time}** "
             f"({settings.timezone}), revealed after {settings.reveal_after_hours} h, "
             f"mode {settings.mode}. "
