@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench import fanout, forecast, groupquiz, handlers, leaderboard, plan_due, practice
+from bench import burst, fanout, forecast, groupquiz, handlers, leaderboard, plan_due, practice
 from bench.common import seeded
 
 
@@ -23,6 +23,7 @@ async def main(quick: bool) -> None:
     await forecast.main(100_000 // scale)
     await fanout.main(2_500 // scale)
     await groupquiz.main(200 // scale, 20 if scale == 1 else 5)
+    await burst.main(200 // scale)
 
 
 if __name__ == "__main__":
