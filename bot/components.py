@@ -219,8 +219,15 @@ class Select(Component[discord.ui.Select[Any]]):
 
 
 def view_of(*items: discord.ui.Item[Any]) -> discord.ui.View:
-    """A persistent view (no timeout) holding `items`: the components handle the clicks."""
+    """The components to send with a message, as a view that is stopped at once.
+
+    The components' classes (registered with `add_dynamic_items`) handle every click, so
+    discord.py needs to keep nothing per message. It would otherwise store each live view
+    it sends (for 15 minutes with a timer task when ephemeral, for ever otherwise) and
+    dispatch every click a second time, to the stored view, on the event loop. A stopped
+    view's components are sent all the same."""
     view = discord.ui.View(timeout=None)
     for item in items:
         view.add_item(item)
+    view.stop()
     return view
