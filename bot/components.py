@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 
 CUSTOM_ID_MAX = 100
 LABEL_MAX = 80
-UNKNOWN_INTERACTION = 10062
+UNKNOWN_INTERACTION = 10062  # the 3 seconds to acknowledge had passed
+INVALID_WEBHOOK_TOKEN = 50027  # the 15 minutes to follow up had passed
 APOLOGY = "Something went wrong on our side; it has been logged. Please try again."
 
 ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
@@ -68,21 +69,24 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
             await interaction.followup.send(message, ephemeral=True)
         else:
             await interaction.response.send_message(message, ephemeral=True)
-    except discord.NotFound as exc:
-        if exc.code != UNKNOWN_INTERACTION:
-            raise
-        log.warning(
-            "interaction from user %s expired before we could answer: %s",
-            interaction.user.id,
-            message[:100],
-        )
     except discord.HTTPException as exc:
-        log.warning("could not answer user %s (%s): %s", interaction.user.id, exc, message)
+        if too_late(exc):
+            log.warning(
+                "interaction from user %s expired before we could answer: %s",
+                interaction.user.id,
+                message[:100],
+            )
+        else:
+            log.warning("could not answer user %s (%s): %s", interaction.user.id, exc, message)
 
 
 def too_late(error: BaseException) -> bool:
-    """Discord no longer takes a response: the 3-second (or 15-minute) window closed."""
-    return isinstance(error, discord.NotFound) and error.code == UNKNOWN_INTERACTION
+    """Discord no longer takes a response: the 3 seconds to acknowledge (10062 Unknown
+    interaction) or the 15 minutes to follow up (50027 Invalid Webhook Token) had passed."""
+    return isinstance(error, discord.HTTPException) and error.code in (
+        UNKNOWN_INTERACTION,
+        INVALID_WEBHOOK_TOKEN,
+    )
 
 
 async def answer_error(interaction: discord.Interaction, error: BaseException, what: str) -> str:
@@ -91,11 +95,14 @@ async def answer_error(interaction: discord.Interaction, error: BaseException, w
         await send_ephemeral(interaction, str(error))
         return "refused"
     if too_late(error):
+        age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
         log.warning(
-            "%s from user %s (guild %s) was answered too late; Discord had closed it",
+            "%s from user %s (guild %s) was answered too late (%.1f s after it was sent); "
+            "Discord had closed it",
             what,
             interaction.user.id,
             interaction.guild_id,
+            age,
         )
         return "late"
     log.error(
