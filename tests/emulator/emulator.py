@@ -137,6 +137,15 @@ class DiscordEmulator(InteractionDriver):
     def interaction_deadline(self, seconds: float) -> None:
         self.state.interaction_deadline = seconds
 
+    @property
+    def token_lifetime(self) -> float:
+        """Seconds an interaction's token takes follow-ups and edits (Discord: 15 minutes)."""
+        return self.state.token_lifetime
+
+    @token_lifetime.setter
+    def token_lifetime(self, seconds: float) -> None:
+        self.state.token_lifetime = seconds
+
     # ------------------------------------------------------------ the world
 
     def add_guild(self, name: str, owner_id: int | None = None, *, id: int | None = None) -> Guild:
