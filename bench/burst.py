@@ -22,8 +22,12 @@ Two runs, because the emulator is Python too and costs CPU:
   with the real Discord. The bot's stalls are its own LoopWatchdog's warnings in its log;
   the emulator's are counted by a second LoopWatchdog on this process's loop.
 
-Run: `python -m bench.burst [--members N] [--window S] [--mode shared|process|both]
-[--postgres URL] [--profile DIR]`.
+`--lock S` has another connection hold SQLite's write lock for S seconds from one second
+into the burst (what a long write in another process, or a slow disk, does): the bot's
+writes wait, and the interactions that wait for them must still be acknowledged in time.
+
+Run: `python -m bench.burst [--members N] [--window S] [--lock S] [--mode shared|process|
+both] [--postgres URL] [--profile DIR]`.
 """
 
 from __future__ import annotations
@@ -31,13 +35,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import logging
-import os
 import random
-import signal
-import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable
@@ -48,14 +47,15 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from bench.common import ROOT, content, migrated, report, temp_db_path
+from bench.botprocess import LogTally, Tally, bot_process
+from bench.common import content, migrated, report, temp_db_path
 from bot.app import create_bot
 from bot.config import Settings
 from bot.content import ContentStore
 from bot.db import Database
 from bot.migrate import upgrade
 from bot.watchdog import LoopWatchdog
-from tests.conftest import reset_postgres
+from tests.conftest import reset_postgres, write_lock_held
 from tests.emulator import (
     Channel,
     DiscordEmulator,
@@ -70,8 +70,13 @@ from tests.emulator import (
 QUESTIONS = 5
 TIMEOUT = 15.0  # how long a member waits for a deferred answer's follow-up
 KINDS = {"/quiz": "/quiz", "quiz:a": "answer", "quiz:n": "Next"}
-STALLED = "event loop stalled for %.0f ms"
-LATE = "answered too late"
+
+
+@dataclass(frozen=True)
+class Load:
+    members: int = 200
+    window: float = 5.0  # seconds within which each member does all three
+    lock: float = 0.0  # seconds SQLite's write lock is held elsewhere, from 1 s in
 
 
 @dataclass
@@ -82,10 +87,8 @@ class Figures:
     stuck: int = 0  # members who could not go on (no answer, or no way on, in time)
     missed: Counter[str] = field(default_factory=Counter)
     orphans: int = 0
-    bot_stalls: list[float] = field(default_factory=list)
+    bot: Tally = field(default_factory=Tally)  # stalls, tracebacks, too-late warnings
     emulator_stalls: list[float] | None = None  # None: one loop, counted with the bot's
-    tracebacks: int = 0
-    late_warnings: int = 0
     cpu: tuple[float, float] | None = None  # the bot's CPU seconds: loop thread, other threads
 
 
@@ -152,22 +155,31 @@ async def member(
 
 
 async def burst(
-    emu: DiscordEmulator, store: ContentStore, channel: Channel, users: list[User], window: float
+    emu: DiscordEmulator,
+    store: ContentStore,
+    channel: Channel,
+    users: list[User],
+    load: Load,
+    url: str,
 ) -> Figures:
     rng = random.Random(15)
     figures = Figures()
-    await asyncio.gather(
-        *(
-            member(
-                emu, store, u, channel, sorted(rng.uniform(0, window) for _ in range(3)), figures
-            )
-            for u in users
-        )
-    )
+    members = [
+        member(emu, store, u, channel, sorted(rng.uniform(0, load.window) for _ in "abc"), figures)
+        for u in users
+    ]
+    await asyncio.gather(*members, lock_held(url, load.lock))
     await asyncio.sleep(1.0)  # late callbacks still on their way
     for missed in emu.missed_deadlines:
         figures.missed[kind_of(missed.name)] += 1
     return figures
+
+
+async def lock_held(url: str, seconds: float) -> None:
+    if seconds:
+        await asyncio.sleep(1.0)
+        async with write_lock_held(url, seconds):
+            pass
 
 
 def kind_of(name: str) -> str:
@@ -208,132 +220,53 @@ async def fresh_database(postgres: str | None) -> str:
     return postgres
 
 
-# -- the bot's log ----------------------------------------------------------------------------
-class LogTally(logging.Handler):
-    """Stalls, tracebacks and too-late warnings logged in this process."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.stalls: list[float] = []
-        self.tracebacks = 0
-        self.late = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.msg == STALLED and record.args:
-            self.stalls.append(float(record.args[0]) / 1000)  # type: ignore[index, arg-type]
-        elif record.exc_info or record.getMessage().startswith("Ignoring exception"):
-            self.tracebacks += 1
-        elif LATE in record.getMessage():
-            self.late += 1
-
-
-def tally_json_log(path: Path, since: datetime, figures: Figures) -> None:
-    """The same from the bot process's JSON log, for the lines from `since` on."""
-    for line in path.read_text().splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if datetime.fromisoformat(entry["time"]) < since:
-            continue
-        message = entry.get("message", "")
-        if message.startswith("event loop stalled for "):
-            figures.bot_stalls.append(float(message.split()[4]) / 1000)
-        elif "exception" in entry or message.startswith("Ignoring exception"):
-            figures.tracebacks += 1
-        elif LATE in message:
-            figures.late_warnings += 1
-
-
 # -- the two runs -----------------------------------------------------------------------------
-async def shared(store: ContentStore, members: int, window: float, url: str) -> Figures:
+async def shared(store: ContentStore, load: Load, url: str) -> Figures:
     async with DiscordEmulator() as emu:
-        channel, users = world(emu, members)
+        channel, users = world(emu, load.members)
         settings = Settings(
             discord_token=emu.token,  # type: ignore[arg-type]
             database_url=url,
         )
         bot = create_bot(settings, Database.from_url(settings.database_url), store)
         task = await start_bot(emu, bot, timeout=30)
-        tally = LogTally()
+        handler = LogTally()
         try:
             await asyncio.wait_for(bot.wait_until_ready(), 10)
             gc.freeze()  # as `python -m bot` does once it has loaded the content
-            logging.getLogger().addHandler(tally)
-            figures = await burst(emu, store, channel, users, window)
+            logging.getLogger().addHandler(handler)
+            figures = await burst(emu, store, channel, users, load, url)
         finally:
-            logging.getLogger().removeHandler(tally)
+            logging.getLogger().removeHandler(handler)
             await stop_bot(bot, task)
             gc.unfreeze()
-    figures.bot_stalls = tally.stalls
-    figures.tracebacks, figures.late_warnings = tally.tracebacks, tally.late
+    figures.bot = handler.tally
     figures.orphans = await orphans(url, figures.sessions_seen)
     return figures
 
 
-async def separate(
-    store: ContentStore, members: int, window: float, url: str, profile: Path | None = None
-) -> Figures:
-    log_path = Path(tempfile.mkdtemp(prefix="studybot-burst-")) / "bot.log"
+async def separate(store: ContentStore, load: Load, url: str, profile: Path | None) -> Figures:
     async with DiscordEmulator() as emu:
-        channel, users = world(emu, members)
-        env = {
-            **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEV_GUILD_ID"}},
-            "DISCORD_TOKEN": emu.token,
-            "DATABASE_URL": url,
-            "CONTENT_DIR": str(ROOT / "content"),
-            "LOG_FORMAT": "json",
-            "STUDYBOT_TEST_API": emu.base_url,
-            "STUDYBOT_TEST_GATEWAY": emu.gateway_url,
-            "PYTHONPATH": str(ROOT),
-        }
-        with log_path.open("w") as log_file:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                *([str(ROOT / "bench" / "profiled.py"), str(profile)] if profile else []),
-                str(ROOT / "tests" / "launcher.py"),
-                cwd=log_path.parent,  # no .env here
-                env=env,
-                stderr=log_file,
-            )
-        watchdog = LoopWatchdog()
-        tally = LogTally()
-        try:
-            await emu.wait_ready(timeout=60)
-            await emu.wait_for(lambda: '"ready as ' in log_path.read_text(), timeout=30)
+        channel, users = world(emu, load.members)
+        watchdog = LoopWatchdog()  # the emulator's loop: this process's
+        handler = LogTally()
+        async with bot_process(emu, url, profile) as bot:
             since = datetime.now(UTC)
             watchdog.start()
-            logging.getLogger("bot.watchdog").addHandler(tally)
-            before = cpu_seconds(proc.pid)
-            figures = await burst(emu, store, channel, users, window)
-            after = cpu_seconds(proc.pid)
-            if before is not None and after is not None:
-                figures.cpu = (after[0] - before[0], after[1] - before[1])
-        finally:
-            logging.getLogger("bot.watchdog").removeHandler(tally)
-            await watchdog.stop()
-            proc.send_signal(signal.SIGINT)
-            await asyncio.wait_for(proc.wait(), 30)
-    figures.emulator_stalls = tally.stalls
-    tally_json_log(log_path, since, figures)
+            logging.getLogger("bot.watchdog").addHandler(handler)
+            try:
+                before = bot.cpu_seconds()
+                figures = await burst(emu, store, channel, users, load, url)
+                after = bot.cpu_seconds()
+            finally:
+                logging.getLogger("bot.watchdog").removeHandler(handler)
+                await watchdog.stop()
+    if before is not None and after is not None:
+        figures.cpu = (after[0] - before[0], after[1] - before[1])
+    figures.emulator_stalls = handler.tally.stalls
+    figures.bot = bot.tally(since)
     figures.orphans = await orphans(url, figures.sessions_seen)
     return figures
-
-
-def cpu_seconds(pid: int) -> tuple[float, float] | None:
-    """CPU seconds a process has used: (its main thread, which runs the event loop; its
-    other threads), from Linux's /proc; None elsewhere."""
-    try:
-        stats = [
-            Path(f"/proc/{pid}/task/{pid}/stat").read_text(),
-            Path(f"/proc/{pid}/stat").read_text(),
-        ]
-    except OSError:
-        return None
-    # after the command name in parentheses: utime and stime are the 12th and 13th fields
-    loop, whole = (sum(map(int, s.rsplit(")", 1)[1].split()[11:13])) for s in stats)
-    tick = os.sysconf("SC_CLK_TCK")
-    return loop / tick, (whole - loop) / tick
 
 
 def stalls(stalled: list[float]) -> str:
@@ -342,12 +275,12 @@ def stalls(stalled: list[float]) -> str:
     return f"{len(stalled)} (worst {max(stalled) * 1000:.0f} ms, total {sum(stalled):.1f} s)"
 
 
-def print_figures(mode: str, figures: Figures, members: int, elapsed: float) -> None:
+def print_figures(mode: str, figures: Figures, load: Load, elapsed: float) -> None:
     where = {
         "shared": "the bot and the emulator on one event loop",
         "process": "the bot in its own process (python -m bot), the emulator in this one",
     }[mode]
-    total = members * 3
+    total = load.members * 3
     print(f" {where}: {elapsed:.1f} s")
     for kind, samples in figures.acks.items():
         if samples:
@@ -360,8 +293,8 @@ def print_figures(mode: str, figures: Figures, members: int, elapsed: float) -> 
         f"members stuck: {figures.stuck}; orphan active sessions: {figures.orphans}"
     )
     print(
-        f"  tracebacks in the bot's log: {figures.tracebacks}; "
-        f'"answered too late" warnings: {figures.late_warnings}'
+        f"  tracebacks in the bot's log: {figures.bot.tracebacks}; "
+        f'"answered too late" warnings: {figures.bot.late}'
     )
     if figures.cpu is not None:
         loop, others = (seconds * 1000 / total for seconds in figures.cpu)
@@ -370,44 +303,45 @@ def print_figures(mode: str, figures: Figures, members: int, elapsed: float) -> 
             f"{others:.2f} ms on its other threads (the database)"
         )
     if figures.emulator_stalls is None:
-        print(
-            "  event-loop stalls over 100 ms (bot and emulator together): "
-            + stalls(figures.bot_stalls)
-        )
+        together = stalls(figures.bot.stalls)
+        print(f"  event-loop stalls over 100 ms (bot and emulator together): {together}")
     else:
         print(
-            f"  event-loop stalls over 100 ms: the bot's {stalls(figures.bot_stalls)}; "
+            f"  event-loop stalls over 100 ms: the bot's {stalls(figures.bot.stalls)}; "
             f"the emulator's {stalls(figures.emulator_stalls)}"
         )
 
 
 async def main(
-    members: int = 200,
-    window: float = 5.0,
+    load: Load = Load(),
     mode: str = "both",
     postgres: str | None = None,
     profile: Path | None = None,
 ) -> None:
     store = content()
+    held = f", SQLite's write lock held elsewhere for {load.lock:g} s" if load.lock else ""
     print(
-        f"burst: {members} members each start a {QUESTIONS}-question /quiz, answer and click "
-        f"Next within {window:g} s ({members * 3} interactions; "
-        f"{'PostgreSQL' if postgres else 'SQLite'})"
+        f"burst: {load.members} members each start a {QUESTIONS}-question /quiz, answer and "
+        f"click Next within {load.window:g} s ({load.members * 3} interactions; "
+        f"{'PostgreSQL' if postgres else 'SQLite'}{held})"
     )
+    if load.lock and postgres:
+        raise SystemExit("--lock holds SQLite's lock: not with --postgres")
     for run in ("shared", "process") if mode == "both" else (mode,):
         url = await fresh_database(postgres)
         t0 = time.perf_counter()
         if run == "shared":
-            figures = await shared(store, members, window, url)
+            figures = await shared(store, load, url)
         else:
-            figures = await separate(store, members, window, url, profile)
-        print_figures(run, figures, members, time.perf_counter() - t0)
+            figures = await separate(store, load, url, profile)
+        print_figures(run, figures, load, time.perf_counter() - t0)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench.burst")
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--window", type=float, default=5.0)
+    parser.add_argument("--lock", type=float, default=0.0, metavar="S")
     parser.add_argument("--mode", choices=("shared", "process", "both"), default="both")
     parser.add_argument(
         "--postgres", metavar="URL", help="postgresql+asyncpg://… (emptied first) instead of SQLite"
@@ -419,4 +353,5 @@ if __name__ == "__main__":
         help="profile the bot process into DIR (see bench/profiled.py)",
     )
     args = parser.parse_args()
-    asyncio.run(main(args.members, args.window, args.mode, args.postgres, args.profile))
+    load = Load(args.members, args.window, args.lock)
+    asyncio.run(main(load, args.mode, args.postgres, args.profile))
