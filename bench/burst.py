@@ -262,7 +262,7 @@ async def separate(store: ContentStore, load: Load, url: str, profile: Path | No
                 logging.getLogger("bot.watchdog").removeHandler(handler)
                 await watchdog.stop()
     if before is not None and after is not None:
-        figures.cpu = (after[0] - before[0], after[1] - before[1])
+        figures.cpu = (after[0] - before[0], max(0.0, after[1] - before[1]))
     figures.emulator_stalls = handler.tally.stalls
     figures.bot = bot.tally(since)
     figures.orphans = await orphans(url, figures.sessions_seen)
