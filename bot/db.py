@@ -28,9 +28,9 @@ that takes units of work in the order they arrive (fair: nobody waits in SQLite'
 handler, which is not). When several are queued it runs them in one transaction, each in a
 SAVEPOINT of its own, and commits once: a unit that fails rolls back alone, and the commit
 (the costly part of a small write) is shared. Their callers then resume one per turn of the
-event loop, so a large batch never holds the loop in one go. Automatic WAL checkpoints are off (they would
-run inside a commit); a PASSIVE checkpoint runs on another thread every CHECKPOINT_EVERY
-committed units, and a final one when the database closes.
+event loop, so a large batch never holds the loop in one go. Automatic WAL checkpoints are
+off (they would run inside a commit); a PASSIVE checkpoint runs on another thread every
+CHECKPOINT_EVERY committed units, and a final one when the database closes.
 
 PostgreSQL (asyncpg) uses the same models, migrations and services through SQLAlchemy's
 asyncio extension: `run_sync` hands the unit of work a `Session` whose statements are
