@@ -9,6 +9,7 @@ import argparse
 import asyncio
 
 from bench import (
+    burst,
     calendar,
     fanout,
     forecast,
@@ -33,6 +34,7 @@ async def main(quick: bool) -> None:
     await forecast.main(100_000 // scale)
     await fanout.main(2_500 // scale)
     await groupquiz.main(200 // scale, 20 if scale == 1 else 5)
+    await burst.main(burst.Load(members=200 // scale))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 import discord
@@ -35,7 +36,8 @@ log = logging.getLogger(__name__)
 
 CUSTOM_ID_MAX = 100
 LABEL_MAX = 80
-UNKNOWN_INTERACTION = 10062
+UNKNOWN_INTERACTION = 10062  # the 3 seconds to acknowledge had passed
+INVALID_WEBHOOK_TOKEN = 50027  # the 15 minutes to follow up had passed
 APOLOGY = "Something went wrong on our side; it has been logged. Please try again."
 
 ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
@@ -68,21 +70,32 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
             await interaction.followup.send(message, ephemeral=True)
         else:
             await interaction.response.send_message(message, ephemeral=True)
-    except discord.NotFound as exc:
-        if exc.code != UNKNOWN_INTERACTION:
-            raise
-        log.warning(
-            "interaction from user %s expired before we could answer: %s",
-            interaction.user.id,
-            message[:100],
-        )
     except discord.HTTPException as exc:
-        log.warning("could not answer user %s (%s): %s", interaction.user.id, exc, message)
+        if too_late(exc):
+            log.warning(
+                "interaction from user %s expired before we could answer: %s",
+                interaction.user.id,
+                message[:100],
+            )
+        else:
+            log.warning("could not answer user %s (%s): %s", interaction.user.id, exc, message)
+
+
+def interaction_age(interaction: discord.Interaction) -> float:
+    """Seconds since Discord created the interaction, by the bot's clock (its `now()`, the
+    wall clock in production) against the time in the interaction's id."""
+    clock = getattr(interaction.client, "now", None)
+    now: datetime = clock() if callable(clock) else discord.utils.utcnow()
+    return (now - interaction.created_at).total_seconds()
 
 
 def too_late(error: BaseException) -> bool:
-    """Discord no longer takes a response: the 3-second (or 15-minute) window closed."""
-    return isinstance(error, discord.NotFound) and error.code == UNKNOWN_INTERACTION
+    """Discord no longer takes a response: the 3 seconds to acknowledge (10062 Unknown
+    interaction) or the 15 minutes to follow up (50027 Invalid Webhook Token) had passed."""
+    return isinstance(error, discord.HTTPException) and error.code in (
+        UNKNOWN_INTERACTION,
+        INVALID_WEBHOOK_TOKEN,
+    )
 
 
 async def answer_error(interaction: discord.Interaction, error: BaseException, what: str) -> str:
@@ -91,11 +104,14 @@ async def answer_error(interaction: discord.Interaction, error: BaseException, w
         await send_ephemeral(interaction, str(error))
         return "refused"
     if too_late(error):
+        age = interaction_age(interaction)
         log.warning(
-            "%s from user %s (guild %s) was answered too late; Discord had closed it",
+            "%s from user %s (guild %s) was answered too late (%.1f s after it was sent); "
+            "Discord had closed it",
             what,
             interaction.user.id,
             interaction.guild_id,
+            age,
         )
         return "late"
     log.error(
@@ -219,8 +235,15 @@ class Select(Component[discord.ui.Select[Any]]):
 
 
 def view_of(*items: discord.ui.Item[Any]) -> discord.ui.View:
-    """A persistent view (no timeout) holding `items`: the components handle the clicks."""
+    """The components to send with a message, as a view that is stopped at once.
+
+    The components' classes (registered with `add_dynamic_items`) handle every click, so
+    discord.py needs to keep nothing per message. It would otherwise store each live view
+    it sends (for 15 minutes with a timer task when ephemeral, for ever otherwise) and
+    dispatch every click a second time, to the stored view, on the event loop. A stopped
+    view's components are sent all the same."""
     view = discord.ui.View(timeout=None)
     for item in items:
         view.add_item(item)
+    view.stop()
     return view

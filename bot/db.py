@@ -27,9 +27,10 @@ timeout. It has one writer at a time, so this process has exactly one writer: a 
 that takes units of work in the order they arrive (fair: nobody waits in SQLite's busy
 handler, which is not). When several are queued it runs them in one transaction, each in a
 SAVEPOINT of its own, and commits once: a unit that fails rolls back alone, and the commit
-(the costly part of a small write) is shared. Automatic WAL checkpoints are off (they would
-run inside a commit); a PASSIVE checkpoint runs on another thread every CHECKPOINT_EVERY
-committed units, and a final one when the database closes.
+(the costly part of a small write) is shared. Their callers then resume one per turn of the
+event loop, so a large batch never holds the loop in one go. Automatic WAL checkpoints are
+off (they would run inside a commit); a PASSIVE checkpoint runs on another thread every
+CHECKPOINT_EVERY committed units, and a final one when the database closes.
 
 PostgreSQL (asyncpg) uses the same models, migrations and services through SQLAlchemy's
 asyncio extension: `run_sync` hands the unit of work a `Session` whose statements are
@@ -45,6 +46,7 @@ import queue
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -138,6 +140,18 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_result(result)
 
 
+Outcome = tuple[asyncio.Future[Any], Any, BaseException | None]
+
+
+def _settle_in_turn(loop: asyncio.AbstractEventLoop, outcomes: deque[Outcome]) -> None:
+    """Settle one committed unit's future, and the next in the loop's next turn: a batch of
+    64 does not wake 64 handlers (each rendering and sending a reply) in one turn of the
+    loop, which would hold its timers and sockets for a few hundred milliseconds."""
+    _settle(*outcomes.popleft())
+    if outcomes:
+        loop.call_soon(_settle_in_turn, loop, outcomes)
+
+
 class _Writer:
     """The one SQLite writer thread: units of work in arrival order, committed in groups."""
 
@@ -197,8 +211,11 @@ class _Writer:
         self.batches += 1
         self.units += len(batch)
         self._committed(sum(1 for _, problem in outcomes if problem is None))
+        by_loop: dict[asyncio.AbstractEventLoop, deque[Outcome]] = {}
         for job, (value, problem) in zip(batch, outcomes, strict=True):
-            job.loop.call_soon_threadsafe(_settle, job.future, value, problem)
+            by_loop.setdefault(job.loop, deque()).append((job.future, value, problem))
+        for loop, settled in by_loop.items():
+            loop.call_soon_threadsafe(_settle_in_turn, loop, settled)
 
 
 class Database:

@@ -5,15 +5,16 @@ own their buttons (registered by the practice cog's setup)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.components import LETTER, Button, Field, number, view_of
 from bot.content import ContentStore
 from bot.enums import SessionStatus
-from bot.services import exam
+from bot.replies import Reply
+from bot.services import exam, practice_store
 from bot.services.exam import Result
 from bot.services.quiz import SessionOver, Step
 from bot.ui import (
@@ -28,7 +29,11 @@ from bot.ui import (
     truncate,
 )
 
+if TYPE_CHECKING:
+    from bot.app import StudyBot
+
 log = logging.getLogger(__name__)
+Screen = tuple[discord.Embed, discord.ui.View]
 SESSION, PAGE, POSITION = number("session"), number("page"), number("position")
 TAG = Field("tag", r"prev|next|back")  # keeps two buttons to one position apart
 
@@ -95,37 +100,54 @@ def wrong_view(res: exam.Result, page: int) -> discord.ui.View:
     )
 
 
-async def show(
-    interaction: discord.Interaction, step: Step, *, edit: bool = True, note: str | None = None
-) -> None:
-    bot = study_bot(interaction)
+async def question_page(bot: StudyBot, step: Step) -> tuple[discord.Embed, discord.ui.View]:
+    """The exam's page at `step`, with how many questions are answered and marked."""
     answered, _total, marked = await bot.db.read(exam.progress, step.session.id)
-    embed = exam_question(bot.content, step, answered, marked)
-    if edit:
-        await interaction.response.edit_message(embed=embed, view=question_view(step))
-    else:
-        await interaction.response.send_message(
-            note, embed=embed, view=question_view(step), ephemeral=True
-        )
+    return exam_question(bot.content, step, answered, marked), question_view(step)
 
 
-async def show_result(interaction: discord.Interaction, res: exam.Result, page: int | None) -> None:
+async def show_new(
+    reply: Reply, step: Step, note: str | None = None, *, discard_unseen: bool = False
+) -> None:
+    """An exam's page as a new message. With `discard_unseen`, an exam just started that
+    the member never saw (Discord had closed the interaction) is discarded rather than
+    left running, to be graded 0 when its time runs out."""
+    bot = study_bot(reply.interaction)
+    embed, view = await reply.after(question_page(bot, step))
+    if not discard_unseen:
+        await reply.send(note, embed=embed, view=view)
+        return
+    await reply.send_started(
+        lambda: bot.db.write(practice_store.discard_unseen, step.session.id),
+        note,
+        embed=embed,
+        view=view,
+    )
+
+
+def result_screen(
+    content: ContentStore, res: exam.Result, page: int | None
+) -> tuple[discord.Embed, discord.ui.View]:
     """The graded exam: its result, or page `page` of the wrong answers."""
-    content = study_bot(interaction).content
     if page is None or not res.wrong:
-        embed, view = exam_result(content, res), result_view(res)
-    else:
-        page = max(0, min(page, len(res.wrong) - 1))
-        embed, view = exam_wrong_page(content, res, page), wrong_view(res, page)
-    await interaction.response.edit_message(embed=embed, view=view)
+        return exam_result(content, res), result_view(res)
+    page = max(0, min(page, len(res.wrong) - 1))
+    return exam_wrong_page(content, res, page), wrong_view(res, page)
+
+
+async def show(interaction: discord.Interaction, screen: Awaitable[Screen]) -> None:
+    """Put the screen that `screen` works out in place of the clicked message."""
+    reply = Reply(interaction, edit=True)
+    embed, view = await reply.after(screen)
+    await reply.edit(embed=embed, view=view)
 
 
 # -- components -------------------------------------------------------------------------------
 async def act(
     interaction: discord.Interaction, action: Callable[..., Step], session_id: int, **kw: Any
-) -> None:
-    """Run one exam action for the clicking member and show the page it leads to; on an
-    exam that is over (time ran out, or submitted), its result."""
+) -> Screen:
+    """Run one exam action for the clicking member: the page it leads to; on an exam that
+    is over (time ran out, or submitted), its result."""
     bot = study_bot(interaction)
     try:
         step = await bot.db.write(
@@ -137,87 +159,95 @@ async def act(
             **kw,
         )
     except SessionOver:
-        await show_outcome(interaction, session_id)
-        return
-    await show(interaction, step)
+        return await outcome(interaction, session_id)
+    return await question_page(bot, step)
 
 
-async def show_outcome(interaction: discord.Interaction, session_id: int) -> None:
+async def outcome(interaction: discord.Interaction, session_id: int) -> Screen:
     bot = study_bot(interaction)
     res = await bot.db.write(
         exam.outcome, bot.content, session_id=session_id, user_id=interaction.user.id, now=bot.now()
     )
-    await show_result(interaction, res, None)
+    return result_screen(bot.content, res, None)
 
 
 class ExamPick(Button, prefix="exam:p", fields=(SESSION, POSITION, LETTER)):
     async def run(self, interaction: discord.Interaction) -> None:
         v = self.values
-        await act(
+        picked = act(
             interaction, exam.pick_answer, v["session"], position=v["position"], choice=v["choice"]
         )
+        await show(interaction, picked)
 
 
 class ExamGoto(Button, prefix="exam:g", fields=(SESSION, POSITION, TAG)):
     async def run(self, interaction: discord.Interaction) -> None:
-        await act(interaction, exam.goto, self.values["session"], position=self.values["position"])
+        v = self.values
+        await show(interaction, act(interaction, exam.goto, v["session"], position=v["position"]))
 
 
 class ExamMark(Button, prefix="exam:k", fields=(SESSION, POSITION)):
     async def run(self, interaction: discord.Interaction) -> None:
         v = self.values
-        await act(interaction, exam.toggle_mark, v["session"], position=v["position"])
+        marked = act(interaction, exam.toggle_mark, v["session"], position=v["position"])
+        await show(interaction, marked)
 
 
 class ExamSubmit(Button, prefix="exam:s", fields=(SESSION,)):
     async def run(self, interaction: discord.Interaction) -> None:
+        await show(interaction, self._confirm(interaction, self.values["session"]))
+
+    @staticmethod
+    async def _confirm(interaction: discord.Interaction, sid: int) -> Screen:
         bot = study_bot(interaction)
-        sid = self.values["session"]
         try:
             back, answered, total, marked = await bot.db.read(
                 exam.submission, session_id=sid, user_id=interaction.user.id, now=bot.now()
             )
         except SessionOver:  # submitted already, or time ran out: the result
-            await show_outcome(interaction, sid)
-            return
-        await interaction.response.edit_message(
-            embed=exam_confirm(answered, total, marked), view=confirm_view(sid, back)
-        )
+            return await outcome(interaction, sid)
+        return exam_confirm(answered, total, marked), confirm_view(sid, back)
 
 
 class ExamConfirm(Button, prefix="exam:c", fields=(SESSION,)):
     """Submit: grade the exam (once; a repeated click shows the same result)."""
 
     async def run(self, interaction: discord.Interaction) -> None:
+        await show(interaction, self._grade(interaction, self.values["session"]))
+
+    @staticmethod
+    async def _grade(interaction: discord.Interaction, sid: int) -> Screen:
         bot = study_bot(interaction)
         res = await bot.db.write(
             exam.grade,
             bot.content,
-            session_id=self.values["session"],
+            session_id=sid,
             user_id=interaction.user.id,
             now=bot.now(),
             delivered=True,
         )
-        await show_result(interaction, res, None)
+        return result_screen(bot.content, res, None)
 
 
-async def _own_result(interaction: discord.Interaction, session_id: int) -> exam.Result:
+async def _own_result(
+    interaction: discord.Interaction, session_id: int, page: int | None
+) -> Screen:
     bot = study_bot(interaction)
     res = await bot.db.read(exam.result, bot.content, session_id)
     if res.session.user_id != interaction.user.id:
         raise exam.NotYours()
-    return res
+    return result_screen(bot.content, res, page)
 
 
 class ExamWrong(Button, prefix="exam:w", fields=(SESSION, PAGE)):
     async def run(self, interaction: discord.Interaction) -> None:
-        res = await _own_result(interaction, self.values["session"])
-        await show_result(interaction, res, self.values["page"])
+        page = _own_result(interaction, self.values["session"], self.values["page"])
+        await show(interaction, page)
 
 
 class ExamResult(Button, prefix="exam:r", fields=(SESSION,)):
     async def run(self, interaction: discord.Interaction) -> None:
-        await show_result(interaction, await _own_result(interaction, self.values["session"]), None)
+        await show(interaction, _own_result(interaction, self.values["session"], None))
 
 
 COMPONENTS = (ExamPick, ExamGoto, ExamMark, ExamSubmit, ExamConfirm, ExamWrong, ExamResult)

@@ -13,10 +13,11 @@ from typing import Any
 
 import discord
 
-from bot.components import LETTER, Button, Field, Select, number, send_ephemeral, view_of
+from bot.components import LETTER, Button, Field, Select, number, view_of
 from bot.content import ContentStore, Question
 from bot.enums import SessionKind
-from bot.services import quiz
+from bot.replies import Reply
+from bot.services import practice_store, quiz
 from bot.ui import (
     BAD,
     FIELD_VALUE_MAX,
@@ -149,14 +150,24 @@ def summary_view(content: ContentStore, summary: quiz.Summary) -> discord.ui.Vie
     )
 
 
-async def show_step(
-    interaction: discord.Interaction, step: quiz.Step, *, edit: bool, note: str | None = None
-) -> None:
-    embed, view = question_message(study_bot(interaction).content, step)
-    if edit:
-        await interaction.response.edit_message(embed=embed, view=view)
-    else:
-        await interaction.response.send_message(note, embed=embed, view=view, ephemeral=True)
+async def show_step(reply: Reply, step: quiz.Step) -> None:
+    """The question `step` is at, in place of the clicked message."""
+    embed, view = question_message(study_bot(reply.interaction).content, step)
+    await reply.edit(embed=embed, view=view)
+
+
+async def show_started(reply: Reply, step: quiz.Step, note: str | None = None) -> None:
+    """The first question of a quiz or review just started, as a new message; if Discord
+    had closed the interaction, the member never saw it: the session is discarded rather
+    than left active."""
+    bot = study_bot(reply.interaction)
+    embed, view = question_message(bot.content, step)
+    await reply.send_started(
+        lambda: bot.db.write(practice_store.discard_unseen, step.session.id),
+        note,
+        embed=embed,
+        view=view,
+    )
 
 
 # -- components -------------------------------------------------------------------------------
@@ -164,17 +175,20 @@ async def _submit(
     interaction: discord.Interaction, session_id: int, position: int, choice: str
 ) -> None:
     bot = study_bot(interaction)
-    done = await bot.db.write(
-        quiz.answer,
-        bot.content,
-        session_id=session_id,
-        position=position,
-        user_id=interaction.user.id,
-        choice=choice,
-        now=bot.now(),
+    reply = Reply(interaction, edit=True)
+    done = await reply.after(
+        bot.db.write(
+            quiz.answer,
+            bot.content,
+            session_id=session_id,
+            position=position,
+            user_id=interaction.user.id,
+            choice=choice,
+            now=bot.now(),
+        )
     )
     embed, view = feedback_message(bot.content, done)
-    await interaction.response.edit_message(embed=embed, view=view)
+    await reply.edit(embed=embed, view=view)
 
 
 class QuizAnswer(Button, prefix="quiz:a", fields=(SESSION, POSITION, LETTER)):
@@ -197,20 +211,21 @@ class QuizNext(Button, prefix="quiz:n", fields=(SESSION, POSITION)):
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = study_bot(interaction)
-        shown = await bot.db.write(
-            quiz.advance,
-            bot.content,
-            session_id=self.values["session"],
-            user_id=interaction.user.id,
-            now=bot.now(),
+        reply = Reply(interaction, edit=True)
+        shown = await reply.after(
+            bot.db.write(
+                quiz.advance,
+                bot.content,
+                session_id=self.values["session"],
+                user_id=interaction.user.id,
+                now=bot.now(),
+            )
         )
         if isinstance(shown, quiz.Summary):
             embed = summary_embed(bot.content, shown, bot.now())
-            await interaction.response.edit_message(
-                embed=embed, view=summary_view(bot.content, shown)
-            )
+            await reply.edit(embed=embed, view=summary_view(bot.content, shown))
         else:
-            await show_step(interaction, shown, edit=True)
+            await show_step(reply, shown)
 
 
 class QuizFlag(Button, prefix="quiz:f", fields=(SESSION, POSITION)):
@@ -218,20 +233,22 @@ class QuizFlag(Button, prefix="quiz:f", fields=(SESSION, POSITION)):
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = study_bot(interaction)
-        question_id, new = await bot.db.write(
-            quiz.flag,
-            bot.content,
-            session_id=self.values["session"],
-            position=self.values["position"],
-            user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
-            now=bot.now(),
+        reply = Reply(interaction)
+        question_id, new = await reply.after(
+            bot.db.write(
+                quiz.flag,
+                bot.content,
+                session_id=self.values["session"],
+                position=self.values["position"],
+                user_id=interaction.user.id,
+                guild_id=interaction.guild_id,
+                now=bot.now(),
+            )
         )
-        await send_ephemeral(
-            interaction,
+        await reply.send(
             f"Thanks: question `{question_id}` is flagged for the admins."
             if new
-            else f"You already flagged `{question_id}`; thanks.",
+            else f"You already flagged `{question_id}`; thanks."
         )
 
 
@@ -241,17 +258,20 @@ class Drill(Button, prefix="plan:q", fields=(SCOPE,)):
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = study_bot(interaction)
-        step, _ = await bot.db.write(
-            quiz.start_quiz,
-            bot.content,
-            user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
-            scope=self.values["scope"],
-            size=10,
-            now=bot.now(),
-            rng=random.Random(),
+        reply = Reply(interaction)
+        step, _ = await reply.after(
+            bot.db.write(
+                quiz.start_quiz,
+                bot.content,
+                user_id=interaction.user.id,
+                guild_id=interaction.guild_id,
+                scope=self.values["scope"],
+                size=10,
+                now=bot.now(),
+                rng=random.Random(),
+            )
         )
-        await show_step(interaction, step, edit=False)
+        await show_started(reply, step)
 
 
 COMPONENTS = (QuizAnswer, QuizMultiAnswer, QuizNext, QuizFlag, Drill)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
+import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.content import ContentStore, load_content
@@ -52,6 +58,30 @@ async def add(db: Database, *rows: Any) -> None:
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+@asynccontextmanager
+async def write_lock_held(url: str, seconds: float) -> AsyncIterator[None]:
+    """Another connection takes the SQLite database's write lock and holds it `seconds`
+    (as a long write in another process, or a slow disk, does): the bot's writes wait
+    behind it. The block runs while it is held; leaving it waits for the release."""
+    path = make_url(url).database
+    assert path, f"{url} is not an SQLite file"
+    taken = threading.Event()
+
+    def hold() -> None:
+        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            taken.set()
+            time.sleep(seconds)
+            conn.execute("ROLLBACK")
+
+    holder = asyncio.ensure_future(asyncio.to_thread(hold))
+    await asyncio.to_thread(taken.wait, 5)
+    try:
+        yield
+    finally:
+        await holder
 
 
 async def reset_postgres(url: str) -> None:

@@ -18,7 +18,7 @@ from bot.models import (
     ReviewCard,
     SessionItem,
 )
-from bot.services import exam, items, quiz, review, review_plan
+from bot.services import exam, items, practice_store, quiz, review, review_plan
 from bot.services.answers import PRACTICE_POINTS, record_answer
 from bot.services.errors import InvalidInput
 from bot.services.selection import allocate, pick
@@ -140,6 +140,39 @@ async def test_a_second_quiz_abandons_the_first(db: Database, content: ContentSt
             choice="A",
             now=FIXED_NOW,
         )
+
+
+async def test_a_session_never_seen_is_discarded_and_no_other(
+    db: Database, content: ContentStore
+) -> None:
+    """What a start whose reply came too late undoes (bot/replies.py)."""
+    unseen, _ = await db.write(
+        quiz.start_quiz, content, user_id=USER, guild_id=GUILD, size=5, now=FIXED_NOW
+    )
+    assert await db.write(practice_store.discard_unseen, unseen.session.id)
+    assert await get(db, PracticeSession, unseen.session.id) is None
+    assert await scalar(db, select(func.count()).select_from(SessionItem)) == 0
+    answered, _ = await db.write(
+        quiz.start_quiz, content, user_id=USER, guild_id=GUILD, size=5, now=FIXED_NOW
+    )
+    sid = answered.session.id
+    await db.write(
+        quiz.answer,
+        content,
+        session_id=sid,
+        position=0,
+        user_id=USER,
+        choice=answered.question.key,
+        now=FIXED_NOW,
+    )
+    assert not await db.write(practice_store.discard_unseen, sid)  # seen: it was answered
+    closed, _ = await db.write(
+        quiz.start_quiz, content, user_id=USER, guild_id=GUILD, size=5, now=FIXED_NOW
+    )
+    await db.write(quiz.start_quiz, content, user_id=USER, guild_id=GUILD, size=5, now=FIXED_NOW)
+    assert (await get(db, PracticeSession, closed.session.id)).status == "abandoned"  # type: ignore[union-attr]
+    assert not await db.write(practice_store.discard_unseen, closed.session.id)  # over: kept
+    assert await scalar(db, select(func.count()).select_from(PracticeSession)) == 3
 
 
 async def test_quiz_size_and_domain_are_checked(db: Database, content: ContentStore) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.enums import SessionKind, SessionStatus
@@ -158,6 +158,24 @@ def abandon_active(
 ) -> int:
     """Close the member's active sessions of these kinds; returns how many were open."""
     return _ACTIVE_OF_KIND[kinds].run(session, {"user": user_id, "now": now})
+
+
+def discard_unseen(session: Session, session_id: int) -> bool:
+    """Delete a session its member never saw (the reply that would have shown it came too
+    late for Discord) if it is still active with nothing answered; whether it was."""
+    practice = session.execute(
+        select(SESSIONS.c.status).where(SESSIONS.c.id == session_id).with_for_update()
+    ).first()
+    answered = session.execute(
+        select(ITEMS.c.position).where(
+            ITEMS.c.session_id == session_id, ITEMS.c.answered_at.is_not(None)
+        )
+    ).first()
+    if practice is None or practice.status != SessionStatus.ACTIVE or answered is not None:
+        return False
+    session.execute(delete(ITEMS).where(ITEMS.c.session_id == session_id))
+    session.execute(delete(SESSIONS).where(SESSIONS.c.id == session_id))
+    return True
 
 
 def active_of(session: Session, user_id: int, kind: SessionKind) -> SessionRow | None:

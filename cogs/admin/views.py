@@ -7,7 +7,8 @@ import random
 import discord
 
 from bot.components import Button, number, view_of
-from bot.exam_ui import show
+from bot.exam_ui import show_new
+from bot.replies import Reply
 from bot.services import mock_day
 from bot.ui import study_bot
 
@@ -26,15 +27,19 @@ class MockStart(Button, prefix="mock:s", fields=(DAY,)):
 
     async def run(self, interaction: discord.Interaction) -> None:
         bot = study_bot(interaction)
-        step, resumed = await bot.db.write(
-            mock_day.start_entry,
-            bot.content,
-            day_id=self.values["day"],
-            user_id=interaction.user.id,
-            now=bot.now(),
-            rng=random.Random(),
+        reply = Reply(interaction)
+        step, resumed = await reply.after(
+            bot.db.write(
+                mock_day.start_entry,
+                bot.content,
+                day_id=self.values["day"],
+                user_id=interaction.user.id,
+                now=bot.now(),
+                rng=random.Random(),
+            )
         )
-        await show(interaction, step, edit=False, note="Back to your exam." if resumed else None)
+        # an exam the member did not see stays theirs: Start again comes back to it
+        await show_new(reply, step, "Back to your exam." if resumed else None)
 
 
 COMPONENTS = (MockStart,)

@@ -6,9 +6,10 @@ from typing import Any
 
 import discord
 
-from bot.components import LETTER, Button, Select, number, send_ephemeral, view_of
+from bot.components import LETTER, Button, Select, number, view_of
 from bot.content import ContentStore
 from bot.practice_ui import MULTI, answer_components
+from bot.replies import Reply
 from bot.services import drop_answers
 from bot.services.daily import DailyDrop
 from bot.ui import study_bot
@@ -29,18 +30,20 @@ def drop_view(content: ContentStore, drop: DailyDrop, *, closed: bool = False) -
 
 async def answer(interaction: discord.Interaction, drop_id: int, choice: str) -> None:
     bot = study_bot(interaction)
-    rec = await bot.db.write(
-        drop_answers.answer,
-        bot.content,
-        drop_id=drop_id,
-        user_id=interaction.user.id,
-        choice=choice,
-        now=bot.now(),
+    reply = Reply(interaction)
+    rec = await reply.after(
+        bot.db.write(
+            drop_answers.answer,
+            bot.content,
+            drop_id=drop_id,
+            user_id=interaction.user.id,
+            choice=choice,
+            now=bot.now(),
+        )
     )
-    await send_ephemeral(
-        interaction,
+    await reply.send(
         f"Got it: you picked **{', '.join(rec.choice)}**. Your answer stays private until "
-        "the reveal.",
+        "the reveal."
     )
 
 

@@ -11,6 +11,7 @@ import discord
 from bot.components import LETTER, Button, Select, number, view_of
 from bot.content import ContentStore
 from bot.practice_ui import MULTI, POSITION, Drill, answer_components
+from bot.replies import Reply
 from bot.services import live_quiz
 from bot.services.live_quiz import LiveQuizItem, Scoreboard
 from bot.ui import study_bot
@@ -45,24 +46,28 @@ async def answer(
     interaction: discord.Interaction, quiz_id: int, position: int, choice: str
 ) -> None:
     bot = study_bot(interaction)
-    done = await bot.db.write(
-        live_quiz.answer,
-        bot.content,
-        quiz_id=quiz_id,
-        position=position,
-        user_id=interaction.user.id,
-        choice=choice,
-        now=bot.now(),
+    reply = Reply(interaction)
+    done = await reply.after(
+        bot.db.write(
+            live_quiz.answer,
+            bot.content,
+            quiz_id=quiz_id,
+            position=position,
+            user_id=interaction.user.id,
+            choice=choice,
+            now=bot.now(),
+        )
     )
-    await interaction.response.send_message(
-        f"Got it: you picked **{', '.join(done.recorded.choice)}**. The answer shows when the "
-        "time is up, or when everyone who joined has answered.",
-        ephemeral=True,
-    )
-    if done.complete:  # everyone who joined has answered: reveal now
-        cog: Any = bot.get_cog("GroupQuizCog")
-        if cog is not None:
-            cog.jobs.spawn(cog.jobs.reveal(quiz_id, position, bot.now()))
+    try:
+        await reply.send(
+            f"Got it: you picked **{', '.join(done.recorded.choice)}**. The answer shows when "
+            "the time is up, or when everyone who joined has answered."
+        )
+    finally:  # even when this member's reply came too late
+        if done.complete:  # everyone who joined has answered: reveal now
+            cog: Any = bot.get_cog("GroupQuizCog")
+            if cog is not None:
+                cog.jobs.spawn(cog.jobs.reveal(quiz_id, position, bot.now()))
 
 
 class LiveAnswer(Button, prefix="live:a", fields=(QUIZ, POSITION, LETTER)):

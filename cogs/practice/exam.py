@@ -13,8 +13,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import StudyBot
-from bot.exam_ui import exam_question, exam_result, question_view, result_view
+from bot.exam_ui import exam_result, result_view, show_new
 from bot.outbox import Outcome
+from bot.replies import Reply
 from bot.scheduler import job
 from bot.services import exam
 
@@ -50,28 +51,25 @@ class ExamCog(commands.Cog):
         blueprint: app_commands.Choice[str] | None = None,
     ) -> None:
         """Take a timed mock exam graded like the real one."""
-        step, closed = await self.bot.db.write(
-            exam.start_exam,
-            self.bot.content,
-            user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
-            length=length.value if length else "full",
-            scheme=blueprint.value if blueprint else "official",
-            now=self.bot.now(),
-            rng=random.Random(),
+        reply = Reply(interaction)
+        step, closed = await reply.after(
+            self.bot.db.write(
+                exam.start_exam,
+                self.bot.content,
+                user_id=interaction.user.id,
+                guild_id=interaction.guild_id,
+                length=length.value if length else "full",
+                scheme=blueprint.value if blueprint else "official",
+                now=self.bot.now(),
+                rng=random.Random(),
+            )
         )
-        answered, _total, marked = await self.bot.db.read(exam.progress, step.session.id)
         note = (
             "Your previous mock exam was still running: it is closed now (not graded)."
             if closed
             else None
         )
-        await interaction.response.send_message(
-            note,
-            embed=exam_question(self.bot.content, step, answered, marked),
-            view=question_view(step),
-            ephemeral=True,
-        )
+        await show_new(reply, step, note, discard_unseen=True)
 
     @job("exam-timeouts", every=30)
     async def close_expired(self, now: datetime) -> int:

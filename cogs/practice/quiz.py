@@ -13,7 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import StudyBot
-from bot.practice_ui import show_step
+from bot.practice_ui import show_started
+from bot.replies import Reply
 from bot.services import quiz, review_plan
 from bot.ui import Scope
 
@@ -35,38 +36,44 @@ class QuizCog(commands.Cog):
         questions: app_commands.Range[int, 5, 25] = 10,
     ) -> None:
         """Practise with a quiz: one question at a time, explained."""
-        step, abandoned = await self.bot.db.write(
-            quiz.start_quiz,
-            self.bot.content,
-            user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
-            scope=domain or quiz.MIXED,
-            size=questions,
-            now=self.bot.now(),
-            rng=random.Random(),
+        reply = Reply(interaction)
+        step, abandoned = await reply.after(
+            self.bot.db.write(
+                quiz.start_quiz,
+                self.bot.content,
+                user_id=interaction.user.id,
+                guild_id=interaction.guild_id,
+                scope=domain or quiz.MIXED,
+                size=questions,
+                now=self.bot.now(),
+                rng=random.Random(),
+            )
         )
         note = "Your previous quiz was closed (recorded as abandoned)." if abandoned else None
-        await show_step(interaction, step, edit=False, note=note)
+        await show_started(reply, step, note)
 
     @app_commands.command(name="review")
     async def review_command(self, interaction: discord.Interaction) -> None:
         """Review the questions due again (spaced repetition, aimed at your exam date)."""
-        content, now = self.bot.content, self.bot.now()
-        found = await self.bot.db.read(review_plan.queue, content, interaction.user.id, now)
-        outcome: quiz.Step | review_plan.Queue = found
-        if found.due:
-            outcome = await self.bot.db.write(
-                quiz.start_review,
-                content,
-                user_id=interaction.user.id,
-                guild_id=interaction.guild_id,
-                now=now,
-                queue=found,
-            )
+        reply = Reply(interaction)
+        outcome = await reply.after(self._start_review(interaction.user.id, interaction.guild_id))
         if isinstance(outcome, quiz.Step):
-            await show_step(interaction, outcome, edit=False)
+            await show_started(reply, outcome)
         else:
-            await interaction.response.send_message(nothing_due(outcome), ephemeral=True)
+            await reply.send(nothing_due(outcome))
+
+    async def _start_review(
+        self, user_id: int, guild_id: int | None
+    ) -> quiz.Step | review_plan.Queue:
+        """The member's review queue (worked out in a read), and a session over it if any
+        question is due."""
+        content, now = self.bot.content, self.bot.now()
+        found = await self.bot.db.read(review_plan.queue, content, user_id, now)
+        if not found.due:
+            return found
+        return await self.bot.db.write(
+            quiz.start_review, content, user_id=user_id, guild_id=guild_id, now=now, queue=found
+        )
 
 
 def nothing_due(found: review_plan.Queue) -> str:

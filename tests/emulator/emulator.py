@@ -154,6 +154,15 @@ class DiscordEmulator(InteractionDriver):
     def nonce_window(self, seconds: float) -> None:
         self.state.nonces.window = seconds
 
+    @property
+    def token_lifetime(self) -> float:
+        """Seconds an interaction's token takes follow-ups and edits (Discord: 15 minutes)."""
+        return self.state.token_lifetime
+
+    @token_lifetime.setter
+    def token_lifetime(self, seconds: float) -> None:
+        self.state.token_lifetime = seconds
+
     # ------------------------------------------------------------ sends that die half-way
 
     def hold_send(self, channel: Channel, *, created: bool) -> SendHold:

@@ -68,6 +68,20 @@ class InteractionResult:
         return self.record.response if self.type == 9 else None
 
     @property
+    def acknowledged_in(self) -> float | None:
+        """Seconds from dispatch to the accepted initial response (what Discord's 3-second
+        deadline measures); None when there was none."""
+        record = self.record
+        return None if record.acknowledged_at is None else record.acknowledged_at - record.sent_at
+
+    @property
+    def settled_in(self) -> float | None:
+        """Seconds from dispatch until the member saw the answer: the initial response, or
+        after a defer its first follow-up or @original edit; None when it never came."""
+        record = self.record
+        return None if record.settled_at is None else record.settled_at - record.sent_at
+
+    @property
     def choices(self) -> list[JSON]:
         return (self.record.response or {}).get("choices", []) if self.type == 8 else []
 

@@ -276,6 +276,8 @@ class InteractionRecord:
     original: Message | None = None
     followups: list[Message] = field(default_factory=list)
     settled: bool = False  # responded for good: not a defer still waiting for its follow-up or edit
+    acknowledged_at: float | None = None  # time.monotonic() when the accepted callback arrived
+    settled_at: float | None = None  # time.monotonic() when it settled (the member sees it)
     missed: bool = False
     rejected: list[str] = field(default_factory=list)  # refused callbacks, for error messages
 

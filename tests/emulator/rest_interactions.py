@@ -60,7 +60,8 @@ class InteractionRoutes:
         state = self.state
         if record.response_type is not None:
             raise ApiError(400, 40060, "Interaction has already been acknowledged.", violation=True)
-        elapsed = time.monotonic() - record.sent_at
+        arrived = time.monotonic()
+        elapsed = arrived - record.sent_at
         if elapsed > state.interaction_deadline:
             state.record_missed_deadline(
                 record,
@@ -76,6 +77,7 @@ class InteractionRoutes:
             raise ApiError(400, 50035, "Invalid Form Body", errors.tree, violation=True)
         message = await self._respond(record, kind, data, files)
         record.response_type, record.response = kind, data
+        record.acknowledged_at = arrived
         record.settled = kind not in (5, 6)
         state.touch(record)
         interaction: JSON = {

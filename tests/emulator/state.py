@@ -163,6 +163,8 @@ class EmulatorState:
     def touch(self, record: InteractionRecord) -> None:
         """The request being handled answers, follows up or edits `record`; its waiters
         wake with the notify that follows the request."""
+        if record.settled and record.settled_at is None:
+            record.settled_at = time.monotonic()
         self._touched.add(record.id)
 
     async def wait_for(
