@@ -193,10 +193,13 @@ class _Writer:
     def _run_batch(self, batch: list[_Job]) -> None:
         outcomes: list[tuple[Any, BaseException | None]] = []
         try:
+            # a unit alone in its batch needs no savepoint: its failure rolls back the whole
+            # transaction, which is its own
+            mode = "create_savepoint" if len(batch) > 1 else "rollback_only"
             with self.engine.connect() as conn, conn.begin():
                 for job in batch:
                     with Session(
-                        bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+                        bind=conn, join_transaction_mode=mode, expire_on_commit=False
                     ) as session:
                         try:
                             result = job.fn(session, *job.args, **job.kwargs)

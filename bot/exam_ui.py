@@ -32,6 +32,19 @@ from bot.ui import (
 if TYPE_CHECKING:
     from bot.app import StudyBot
 
+
+# The options /exam and /studyadmin mockexam schedule share.
+LENGTH_HELP = "Full: 50 questions in 120 minutes; half: 25 in 60"
+BLUEPRINT_HELP = "Weights of the official exam guide or the study guide"
+LENGTHS = [
+    discord.app_commands.Choice(name="Full: 50 questions, 120 minutes", value="full"),
+    discord.app_commands.Choice(name="Half: 25 questions, 60 minutes", value="half"),
+]
+BLUEPRINTS = [
+    discord.app_commands.Choice(name="Official exam guide (six sections)", value="official"),
+    discord.app_commands.Choice(name="Study guide (five domains)", value="domains"),
+]
+
 log = logging.getLogger(__name__)
 Screen = tuple[discord.Embed, discord.ui.View]
 SESSION, PAGE, POSITION = number("session"), number("page"), number("position")

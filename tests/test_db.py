@@ -72,6 +72,21 @@ async def test_a_failing_unit_rolls_back_alone(db: Database) -> None:
     assert await scalar(db, select(QuestionStat.answered)) == 2
 
 
+async def test_a_failing_unit_alone_leaves_nothing_and_the_next_write_runs(db: Database) -> None:
+    """A unit alone in its batch runs without a savepoint: when it raises, its whole
+    transaction is rolled back and the writer goes on with the next unit."""
+
+    def boom(session: Session) -> None:
+        session.add(Meta(key="lost", value="v"))
+        session.flush()
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await db.write(boom)
+    await add(db, Meta(key="kept", value="v"))
+    assert await scalar(db, select(Meta.key)) == "kept"
+
+
 async def test_the_result_comes_after_the_commit(sqlite_db: Database) -> None:
     """When a write's result arrives, another connection already sees the row."""
 

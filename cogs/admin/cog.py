@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.app import StudyBot
 from bot.charts import render_radar_chart
+from bot.exam_ui import BLUEPRINT_HELP, BLUEPRINTS, LENGTH_HELP, LENGTHS
 from bot.scheduler import job
 from bot.services import drop_days, guild_time, items, mock_day, weak_spots
 from bot.ui import (
@@ -136,20 +137,11 @@ class AdminCog(commands.Cog):
         date="The day, YYYY-MM-DD",
         time="Local start time, HH:MM (24 h)",
         timezone="IANA timezone, e.g. Europe/Berlin",
-        length="Full: 50 questions in 120 minutes; half: 25 in 60",
-        blueprint="Weights of the official exam guide or the study guide",
+        length=LENGTH_HELP,
+        blueprint=BLUEPRINT_HELP,
         channel="Where the Start button goes (default: the daily drops' channel)",
     )
-    @app_commands.choices(
-        length=[
-            app_commands.Choice(name="Full: 50 questions, 120 minutes", value="full"),
-            app_commands.Choice(name="Half: 25 questions, 60 minutes", value="half"),
-        ],
-        blueprint=[
-            app_commands.Choice(name="Official exam guide (six sections)", value="official"),
-            app_commands.Choice(name="Study guide (five domains)", value="domains"),
-        ],
-    )
+    @app_commands.choices(length=LENGTHS, blueprint=BLUEPRINTS)
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     @manager_only
     async def mock_schedule(

@@ -13,7 +13,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import StudyBot
-from bot.exam_ui import exam_result, result_view, show_new
+from bot.exam_ui import (
+    BLUEPRINT_HELP,
+    BLUEPRINTS,
+    LENGTH_HELP,
+    LENGTHS,
+    exam_result,
+    result_view,
+    show_new,
+)
 from bot.outbox import Outcome
 from bot.replies import Reply
 from bot.scheduler import job
@@ -31,19 +39,10 @@ class ExamCog(commands.Cog):
 
     @app_commands.command(name="exam")
     @app_commands.describe(
-        length="Full: 50 questions in 120 minutes; half: 25 in 60",
-        blueprint="Weights of the official exam guide or the study guide",
+        length=LENGTH_HELP,
+        blueprint=BLUEPRINT_HELP,
     )
-    @app_commands.choices(
-        length=[
-            app_commands.Choice(name="Full: 50 questions, 120 minutes", value="full"),
-            app_commands.Choice(name="Half: 25 questions, 60 minutes", value="half"),
-        ],
-        blueprint=[
-            app_commands.Choice(name="Official exam guide (six sections)", value="official"),
-            app_commands.Choice(name="Study guide (five domains)", value="domains"),
-        ],
-    )
+    @app_commands.choices(length=LENGTHS, blueprint=BLUEPRINTS)
     async def exam_command(
         self,
         interaction: discord.Interaction,
