@@ -244,12 +244,6 @@ def section_stats(session: Session, content: ContentStore, user_id: int) -> tupl
     return tuple(found)
 
 
-def practice_this_week(session: Session, user_id: int, now: datetime) -> int:
-    """Answers this ISO week (what the plan's weekly target measures)."""
-    row = session.get(ProgressTotal, (user_id, iso_week(now), "*"))
-    return row.answered if row is not None else 0
-
-
 def weak_domains(report: ProgressReport, threshold: float | None = None) -> list[str]:
     """Domain ids answered at least once and below `threshold` (the pass line), weakest first."""
     line = report.pass_line if threshold is None else threshold
