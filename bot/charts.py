@@ -116,7 +116,7 @@ def _trend(ax: Axes, report: ProgressReport) -> None:
     ax.set_ylim(0, 105)
     ax.set_yticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100%"], fontsize=FONT)
     ax.set_xticks(xs, [p.week.rsplit("W", 1)[-1] for p in points], fontsize=FONT)
-    ax.set_xlabel("ISO week", fontsize=FONT, color=TEXT)
+    ax.set_xlabel("ISO week (Mon–Sun UTC)", fontsize=FONT, color=TEXT)
     ax.set_ylabel("accuracy", fontsize=FONT, color=LINE)
     ax.set_title("Weekly trend", fontsize=FONT + 2, loc="left", color=TEXT)
     ax.spines[["top"]].set_visible(False)

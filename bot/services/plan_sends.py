@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -13,7 +13,7 @@ from bot.services import deliveries, progress
 from bot.services.errors import NotFound
 from bot.services.plan import Position, local_today, position, week_target
 from bot.services.plan_due import Due
-from bot.services.plan_week import member_week, practised_since
+from bot.services.plan_week import member_week, practised_since, week_before
 from bot.services.progress import ProgressReport
 
 
@@ -57,7 +57,7 @@ def _compose(session: Session, content: ContentStore, item: Due, now: datetime) 
         practised = practised_since(session, [uid], member_week(enrolment, now)[0]).get(uid, 0)
         return Composed(position=pos, practised=practised)
     # the member's week before this kickoff: from the kickoff before it, up to it
-    before = member_week(enrolment, item.due_at - timedelta(seconds=1))
+    before = week_before(enrolment, item.due_at)
     last = practised_since(session, [uid], *before).get(uid, 0)
     previous = week_target(content, pos.week - 1, pos.total) if pos.week > 1 else None
     weak = progress.weak_domains(carried or progress.report(session, content, user_id=uid, now=now))

@@ -6,7 +6,12 @@ period and topic); accuracy per official section from the member's own answers (
 range, grouped by question: there are no running totals per section). The forecast reads
 the member's review cards (bot/services/forecast.py), the band is readiness.py's, the
 study streak streaks.py's. Accuracies are percentages (0-100), like the blueprint's pass
-estimate. Weeks are ISO weeks in UTC, as in the totals.
+estimate.
+
+Whose week: a member with a plan (active or paused) has this week and last week counted in
+their own plan week, from their kickoff to the next in their timezone, from the answers
+(`bot.services.plan_week`), as the kickoff's "last week: X of Y" counts them; a member
+without one has the UTC ISO week of the totals. The trend is always ISO weeks in UTC.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.content import ContentStore
 from bot.models import Answer, Enrolment, ProgressTotal, Streak
-from bot.services import plan, streaks
+from bot.services import plan, plan_week, streaks
 from bot.services.forecast import Forecast, forecast
 from bot.services.periods import ALL, iso_week, shift_week
 from bot.services.readiness import Band, wilson
@@ -79,11 +84,20 @@ class WeekPoint:
 
 
 @dataclass(frozen=True)
+class OwnWeek:
+    """The member's plan week the report's weekly figures count: kickoff to kickoff."""
+
+    start: datetime  # their latest kickoff (UTC)
+    end: datetime  # the next one
+    timezone: str  # the plan's
+
+
+@dataclass(frozen=True)
 class ProgressReport:
     user_id: int
-    week: str  # this ISO week
+    week: str  # this ISO week (UTC), the trend's last
     pass_line: int
-    answered_week: int
+    answered_week: int  # this week: the member's own plan week (`own_week`), else the ISO week
     answered_total: int
     accuracy: float | None  # overall
     domains: tuple[DomainStat, ...]  # in blueprint order
@@ -100,6 +114,8 @@ class ProgressReport:
     forecast: Forecast | None = None  # recall on exam day, per domain and section
     sections: tuple[SectionStat, ...] = ()  # accuracy per official section
     study: StudyStreak | None = None  # days studied in a row, in the member's timezone
+    answered_last_week: int = 0  # the week before this week (whichever week that is)
+    own_week: OwnWeek | None = None  # a member with a plan: the weekly figures count this
 
     @property
     def ready(self) -> bool:
@@ -125,11 +141,32 @@ def _totals(session: Session, user_id: int, periods: list[str]) -> Totals:
     return {(period, topic): (answered, correct) for period, topic, answered, correct in rows}
 
 
-def _plan_label(session: Session, content: ContentStore, user_id: int, now: datetime) -> str | None:
+def _enrolled(session: Session, user_id: int) -> Enrolment | None:
+    """The member's active or paused plan, if any."""
     row = session.get(Enrolment, user_id)
-    if row is None or row.status not in (plan.ACTIVE, plan.PAUSED):
+    return row if row is not None and row.status in (plan.ACTIVE, plan.PAUSED) else None
+
+
+def _plan_label(content: ContentStore, enrolled: Enrolment | None, now: datetime) -> str | None:
+    if enrolled is None:
         return None
-    return plan.position(row, plan.local_today(row, now), content).label
+    return plan.position(enrolled, plan.local_today(enrolled, now), content).label
+
+
+Scores = tuple[int, int]  # (answered, correct)
+
+
+def _this_and_last(
+    session: Session, enrolled: Enrolment | None, trend: tuple[WeekPoint, ...], now: datetime
+) -> tuple[OwnWeek | None, Scores, Scores]:
+    """This week's and last week's (answered, correct): the member's own plan weeks, from
+    the answers, when they have a plan; else the last two ISO weeks of the trend."""
+    if enrolled is None:
+        this, last = trend[-1], trend[-2]
+        return None, (this.answered, this.correct), (last.answered, last.correct)
+    weeks = plan_week.two_weeks(session, enrolled, now)
+    own = OwnWeek(weeks.start, weeks.end, enrolled.timezone)
+    return own, weeks.this_week, weeks.last_week
 
 
 def readiness(domains: tuple[DomainStat, ...], min_answers: int) -> float | None:
@@ -170,14 +207,17 @@ def report(
     min_answers: int = 10,
 ) -> ProgressReport:
     """The member's progress: one read of their totals (this and the last 7 ISO weeks, and
-    all time), their streaks and their enrolment."""
+    all time), their streaks and their enrolment; with a plan, one range read of their
+    answers in their own week and the one before."""
     this_week = iso_week(now)
     weeks = [shift_week(this_week, -i) for i in range(TREND_WEEKS - 1, -1, -1)]
     totals = _totals(session, user_id, [ALL, *weeks])
     domains = tuple(_domain(d.id, d.name, d.weight, totals) for d in content.blueprint.domains)
     pass_line = content.blueprint.exam.pass_estimate
     trend = tuple(WeekPoint(w, *_score(totals, w)) for w in weeks)
-    now_acc, last_acc = trend[-1].accuracy, trend[-2].accuracy
+    enrolled = _enrolled(session, user_id)
+    own, (week_n, week_right), (last_n, last_right) = _this_and_last(session, enrolled, trend, now)
+    now_acc, last_acc = percent(week_right, week_n), percent(last_right, last_n)
     change = None if now_acc is None or last_acc is None else now_acc - last_acc
     streak = session.scalar(select(func.max(Streak.current)).where(Streak.user_id == user_id))
     answered, _, accuracy = _score(totals, ALL)
@@ -185,7 +225,7 @@ def report(
         user_id=user_id,
         week=this_week,
         pass_line=pass_line,
-        answered_week=trend[-1].answered,
+        answered_week=week_n,
         answered_total=answered,
         accuracy=accuracy,
         domains=domains,
@@ -193,7 +233,7 @@ def report(
         last_week_accuracy=last_acc,
         accuracy_change=change,
         streak=streak or 0,
-        plan=_plan_label(session, content, user_id, now),
+        plan=_plan_label(content, enrolled, now),
         readiness=readiness(domains, min_answers),
         readiness_missing=tuple(d.id for d in domains if d.answered < min_answers),
         weakest=_weakest(totals, content),
@@ -202,6 +242,8 @@ def report(
         forecast=forecast(session, content, user_id=user_id, now=now),
         sections=section_stats(session, content, user_id),
         study=streaks.streak(session, user_id, now),
+        answered_last_week=last_n,
+        own_week=own,
     )
 
 
@@ -242,12 +284,6 @@ def section_stats(session: Session, content: ContentStore, user_id: int) -> tupl
             SectionStat(s.id, s.name, s.weight, answered, correct, percent(correct, answered))
         )
     return tuple(found)
-
-
-def practice_this_week(session: Session, user_id: int, now: datetime) -> int:
-    """Answers this ISO week (what the plan's weekly target measures)."""
-    row = session.get(ProgressTotal, (user_id, iso_week(now), "*"))
-    return row.answered if row is not None else 0
 
 
 def weak_domains(report: ProgressReport, threshold: float | None = None) -> list[str]:

@@ -4,6 +4,7 @@ buttons they carry (bot.practice_ui's: a click starts a quiz)."""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import discord
 
@@ -192,11 +193,33 @@ def study_text(rep: ProgressReport) -> str | None:
     return f"🔥 {study.current} {days}, {today} (best {study.best})"
 
 
+def week_text(rep: ProgressReport) -> tuple[str, str]:
+    """Which week the report's weekly figures count, and what the one before is called:
+    the member's own plan week (from their kickoff, in their timezone), or the UTC ISO
+    week when they have no plan."""
+    own = rep.own_week
+    if own is None:
+        return "this week (Mon–Sun UTC)", "last week"
+    start = own.start.astimezone(ZoneInfo(own.timezone))
+    return f"this plan week (since {start:%a %d %b %H:%M} {own.timezone})", "the week before"
+
+
+def week_title(rep: ProgressReport) -> str:
+    own = rep.own_week
+    if own is None:
+        return f"{rep.week} (UTC)"
+    return f"plan week from {own.start.astimezone(ZoneInfo(own.timezone)):%a %d %b}"
+
+
 def _description(content: ContentStore, rep: ProgressReport) -> str:
+    this, before = week_text(rep)
     change = (
-        "" if rep.accuracy_change is None else f" ({rep.accuracy_change:+.0f} points on last week)"
+        "" if rep.accuracy_change is None else f" ({rep.accuracy_change:+.0f} points on {before})"
     )
-    text = f"**{rep.answered_week}** answers this week, **{rep.answered_total}** in all{change}."
+    text = (
+        f"**{rep.answered_week}** answers {this}, **{rep.answered_last_week}** {before}, "
+        f"**{rep.answered_total}** in all{change}."
+    )
     if rep.forecast is not None and rep.forecast.overall is not None:
         text += (
             f"\nPredicted {recall_label(rep)}: **{rep.forecast.overall:.0f}%** of the bank's "
@@ -207,7 +230,7 @@ def _description(content: ContentStore, rep: ProgressReport) -> str:
 
 def report_embed(content: ContentStore, rep: ProgressReport) -> discord.Embed:
     embed = discord.Embed(
-        title=f"Your progress · {rep.week}",
+        title=f"Your progress · {week_title(rep)}",
         description=_description(content, rep),
         colour=GOOD if rep.ready else WARN,
     )

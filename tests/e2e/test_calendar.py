@@ -1,6 +1,7 @@
 """The guild's calendar and the member's week end to end: /studyadmin timezone, the
 leaderboard's week in a server in Auckland, /daily setup setting the server's timezone,
-and /plan timezone (and /plan start with only a new timezone) on a kickoff Monday."""
+/plan timezone (and /plan start with only a new timezone) on a kickoff Monday, and the
+report a kickoff carries counting the kickoff's own week."""
 
 from __future__ import annotations
 
@@ -151,4 +152,33 @@ async def test_plan_timezone_on_a_kickoff_monday_both_ways(
     assert titles == ["Week 1 of 12", "Week 2 of 12"]  # one kickoff each
     same = await emulator.slash(alice, world.channel, "plan timezone", {"timezone": "Asia/Tokyo"})
     assert "already runs in Asia/Tokyo" in same.content
+    emulator.assert_clean()
+
+
+async def test_the_kickoff_report_counts_the_kickoffs_own_week(
+    emulator: DiscordEmulator, world: World, bot: StudyBot, clock: Clock, content: ContentStore
+) -> None:
+    """A member in Los Angeles: Sunday evening there is Monday in UTC, a new ISO week. The
+    report riding in Monday's kickoff counts the week the kickoff's "last week" counts."""
+    alice = world.alice
+    clock.now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    start = {"timezone": "America/Los_Angeles", "start_date": "2026-11-30"}
+    await emulator.slash(alice, world.channel, "plan start", start)
+    assert await tick(bot, datetime(2026, 11, 30, 17, 0, tzinfo=UTC)) == {"remind": 1}
+    clock.now = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)  # Wednesday
+    await right_answer(emulator, world, alice, content)
+    clock.now = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # Sunday 18:00 there, ISO W50 in UTC
+    await right_answer(emulator, world, alice, content)
+
+    assert await tick(bot, datetime(2026, 12, 7, 17, 0, tzinfo=UTC)) == {"remind": 1}
+    kickoff, report = emulator.dms(alice)[-1].embeds
+    assert kickoff["title"].startswith("Week 2 of 12")
+    fields = {f["name"]: f["value"] for f in kickoff["fields"]}
+    assert fields["Last week"] == "2 of 40 questions practised"
+    done = fields["Last week"].split(" of ")[0]  # the report counts that same week
+    assert report["title"] == "Your progress · plan week from Mon 07 Dec"
+    assert report["description"].startswith(
+        "**0** answers this plan week (since Mon 07 Dec 09:00 America/Los_Angeles), "
+        f"**{done}** the week before, **2** in all"
+    )
     emulator.assert_clean()
