@@ -97,6 +97,10 @@ async def send_all(db: Database, store: ContentStore, found: plan_due.Found) -> 
     for kind, dues in found.items():
         for d in (*dues.due, *dues.stale):
             await db.write(deliveries.claim_and_finish, d.key, kind, NOW, DeliveryStatus.SENT)
+            if d.report is not None:  # the report a kickoff carried went out with it
+                await db.write(
+                    deliveries.claim_and_finish, d.report, "report", NOW, DeliveryStatus.SENT
+                )
     settled = (await db.read(plan_due.due, store, NOW)).settled
     await db.write(plan_due.settle, settled)
 
