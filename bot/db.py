@@ -51,7 +51,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, event, text
 from sqlalchemy import create_engine as create_sync_engine
@@ -195,7 +195,9 @@ class _Writer:
         try:
             # a unit alone in its batch needs no savepoint: its failure rolls back the whole
             # transaction, which is its own
-            mode = "create_savepoint" if len(batch) > 1 else "rollback_only"
+            mode: Literal["create_savepoint", "rollback_only"] = (
+                "create_savepoint" if len(batch) > 1 else "rollback_only"
+            )
             with self.engine.connect() as conn, conn.begin():
                 for job in batch:
                     with Session(

@@ -115,6 +115,24 @@ class Scheduler:
             raise ValueError(f"two jobs are called {job_id!r}")
         self._ticks[job_id] = tick
 
+        run = self._runner(job_id, tick)
+
+        # the first run comes soon after the start, not a whole interval later: work left
+        # by a stop (or missed while down) goes out at once
+        first = datetime.now(UTC) + timedelta(seconds=self.first_run_after)
+        self._scheduler.add_job(run, "interval", seconds=seconds, id=job_id, next_run_time=first)
+
+    def wake(self, job_id: str, at: datetime) -> None:
+        """Run job `job_id` once more at `at`, besides its interval: work due between two
+        ticks (a live quiz's timer) is then done on time. Tests, which stop the scheduler
+        and move a fake clock, call the tick themselves."""
+        run = self._runner(job_id, self._ticks[job_id])
+        self._scheduler.add_job(run, "date", run_date=at, misfire_grace_time=60)
+
+    def _runner(self, job_id: str, tick: Tick) -> Callable[[], Awaitable[None]]:
+        """One run of a job as APScheduler starts it: not once stopping; drained at a stop
+        (and, past the grace, stopped without a traceback); a failure logged, not raised."""
+
         async def run() -> None:
             if self.stopping:
                 return
@@ -126,6 +144,10 @@ class Scheduler:
             started, failed = time.perf_counter(), False
             try:
                 await tick(self.clock())
+            except asyncio.CancelledError:
+                if not self.stopping:
+                    raise
+                log.info("job %s stopped by the shutdown; the next start goes on", job_id)
             except Exception:
                 failed = True
                 log.exception("job %s failed", job_id)
@@ -134,24 +156,7 @@ class Scheduler:
                 if self.observe is not None:
                     self.observe(job_id, time.perf_counter() - started, failed)
 
-        # the first run comes soon after the start, not a whole interval later: work left
-        # by a stop (or missed while down) goes out at once
-        first = datetime.now(UTC) + timedelta(seconds=self.first_run_after)
-        self._scheduler.add_job(run, "interval", seconds=seconds, id=job_id, next_run_time=first)
-
-    def wake(self, job_id: str, at: datetime) -> None:
-        """Run job `job_id` once more at `at`, besides its interval: work due between two
-        ticks (a live quiz's timer) is then done on time. Tests, which stop the scheduler
-        and move a fake clock, call the tick themselves."""
-        tick = self._ticks[job_id]
-
-        async def run() -> None:
-            try:
-                await tick(self.clock())
-            except Exception:
-                log.exception("job %s (woken) failed", job_id)
-
-        self._scheduler.add_job(run, "date", run_date=at, misfire_grace_time=60)
+        return run
 
     def tick(self, job_id: str) -> Tick:
         """The job's function, to run it by hand (tests, /daily now)."""

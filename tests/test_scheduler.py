@@ -59,3 +59,43 @@ async def test_watchdog_reports_a_stalled_loop(caplog) -> None:  # type: ignore[
     await dog.stop()
     assert dog.stalls >= 1
     assert "event loop stalled" in caplog.text
+
+
+async def test_a_woken_run_is_drained_at_a_stop_like_an_interval_run() -> None:
+    """wake() runs a job between its ticks (a live quiz's timer); a stop waits for that run
+    too instead of cutting it off."""
+    started, release, finished = asyncio.Event(), asyncio.Event(), []
+
+    async def tick(now: datetime) -> None:
+        started.set()
+        await release.wait()
+        finished.append(now)
+
+    scheduler = Scheduler(first_run_after=3600)
+    scheduler.add_tick("live", tick, 3600)
+    scheduler.start()
+    scheduler.wake("live", datetime.now(UTC))
+    await asyncio.wait_for(started.wait(), 5)
+    asyncio.get_running_loop().call_later(0.05, release.set)
+    assert await scheduler.drain(5) is True
+    assert len(finished) == 1
+
+
+async def test_a_run_stopped_past_the_grace_leaves_no_traceback(caplog) -> None:  # type: ignore[no-untyped-def]
+    started = asyncio.Event()
+
+    async def stuck(now: datetime) -> None:
+        started.set()
+        await asyncio.Event().wait()  # never ends by itself
+
+    scheduler = Scheduler(first_run_after=3600)
+    scheduler.add_tick("stuck", stuck, 3600)
+    scheduler.start()
+    scheduler.wake("stuck", datetime.now(UTC))
+    await asyncio.wait_for(started.wait(), 5)
+    caplog.set_level("INFO")
+    assert await scheduler.drain(0.1) is False
+    await asyncio.sleep(0.1)  # the cancelled run ends
+    assert "stopped by the shutdown" in caplog.text
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

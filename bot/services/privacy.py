@@ -28,14 +28,22 @@ from bot.models import (
     Guild,
     GuildSettings,
     LeaderboardTotal,
+    LiveAnswer,
+    LiveQuiz,
+    LiveQuizItem,
     Member,
+    MockDay,
+    MockEntry,
     PointAward,
     PracticeSession,
     ProgressTotal,
     QuestionFlag,
     ReviewCard,
+    ReviewLog,
+    ReviewParams,
     SessionItem,
     Streak,
+    StudyDay,
 )
 
 RETENTION = timedelta(days=30)
@@ -63,10 +71,40 @@ def _t(model: Any) -> Table:
     return table
 
 
-def _member_keys(user_id: int) -> Any:
+# What the export calls each table that holds a member's rows (by its `user_id` column).
+# tests/test_privacy.py fails when a table with a user_id column is missing here.
+MEMBER_TABLES: dict[str, Any] = {
+    "preferences": Member,
+    "study_plan": Enrolment,
+    "answers": Answer,
+    "review_cards": ReviewCard,
+    "reviews": ReviewLog,
+    "review_parameters": ReviewParams,
+    "study_days": StudyDay,
+    "daily_drop_answers": DailyAnswer,
+    "live_quiz_answers": LiveAnswer,
+    "mock_exam_day_entries": MockEntry,
+    "question_flags": QuestionFlag,
+    "points": PointAward,
+    "leaderboard_totals": LeaderboardTotal,
+    "progress_totals": ProgressTotal,
+    "streaks": Streak,
+}
+
+
+def _sessions(user_id: int) -> Any:
+    return select(PracticeSession.id).where(PracticeSession.user_id == user_id)
+
+
+def _deliveries(session: Session, user_id: int) -> Any:
+    """The member's own scheduled sends: plan reminders and reports, exam results and
+    mock-exam-day DMs."""
+    exams = [f"exam:{sid}" for sid in session.scalars(_sessions(user_id))]
     return or_(
         *(Delivery.key.like(f"{kind}:{user_id}:%") for kind in PLAN_KEYS),
         Delivery.key == f"examdone:{user_id}",
+        Delivery.key.like(f"mock:%:{user_id}"),
+        *([Delivery.key.in_(exams)] if exams else []),
     )
 
 
@@ -79,23 +117,16 @@ def export_member(session: Session, user_id: int, now: datetime) -> dict[str, An
     items = _rows(session, _t(SessionItem), SessionItem.session_id.in_(ids)) if ids else []
     for practice in sessions:
         practice["questions"] = [i for i in items if i["session_id"] == practice["id"]]
+    tables = {
+        name: _rows(session, _t(model), model.user_id == user_id)
+        for name, model in MEMBER_TABLES.items()
+    }
     return {
         "user_id": user_id,
         "exported_at": now.isoformat(),
-        "preferences": _rows(session, _t(Member), Member.user_id == user_id),
-        "study_plan": _rows(session, _t(Enrolment), Enrolment.user_id == user_id),
-        "answers": _rows(session, _t(Answer), Answer.user_id == user_id, order=Answer.id),
+        **tables,
         "practice_sessions": sessions,
-        "review_cards": _rows(session, _t(ReviewCard), ReviewCard.user_id == user_id),
-        "daily_drop_answers": _rows(session, _t(DailyAnswer), DailyAnswer.user_id == user_id),
-        "question_flags": _rows(session, _t(QuestionFlag), QuestionFlag.user_id == user_id),
-        "points": _rows(session, _t(PointAward), PointAward.user_id == user_id),
-        "leaderboard_totals": _rows(
-            session, _t(LeaderboardTotal), LeaderboardTotal.user_id == user_id
-        ),
-        "progress_totals": _rows(session, _t(ProgressTotal), ProgressTotal.user_id == user_id),
-        "streaks": _rows(session, _t(Streak), Streak.user_id == user_id),
-        "reminders_and_reports": _rows(session, _t(Delivery), _member_keys(user_id)),
+        "reminders_and_results": _rows(session, _t(Delivery), _deliveries(session, user_id)),
     }
 
 
@@ -109,21 +140,17 @@ def delete_member(session: Session, user_id: int) -> Deleted:
     """Remove everything stored about the member; returns how much went."""
     answers = session.execute(delete(Answer).where(Answer.user_id == user_id)).rowcount  # type: ignore[attr-defined]
     total = answers
-    sessions = select(PracticeSession.id).where(PracticeSession.user_id == user_id)
-    for statement in (
-        delete(SessionItem).where(SessionItem.session_id.in_(sessions)),
+    statements = [
+        delete(Delivery).where(_deliveries(session, user_id)),  # needs the sessions: first
+        delete(SessionItem).where(SessionItem.session_id.in_(_sessions(user_id))),
         delete(PracticeSession).where(PracticeSession.user_id == user_id),
-        delete(ReviewCard).where(ReviewCard.user_id == user_id),
-        delete(DailyAnswer).where(DailyAnswer.user_id == user_id),
-        delete(QuestionFlag).where(QuestionFlag.user_id == user_id),
-        delete(PointAward).where(PointAward.user_id == user_id),
-        delete(LeaderboardTotal).where(LeaderboardTotal.user_id == user_id),
-        delete(ProgressTotal).where(ProgressTotal.user_id == user_id),
-        delete(Streak).where(Streak.user_id == user_id),
-        delete(Delivery).where(_member_keys(user_id)),
-        delete(Enrolment).where(Enrolment.user_id == user_id),
-        delete(Member).where(Member.user_id == user_id),
-    ):
+        *(
+            delete(model).where(model.user_id == user_id)
+            for model in MEMBER_TABLES.values()
+            if model is not Answer
+        ),
+    ]
+    for statement in statements:
         total += session.execute(statement).rowcount  # type: ignore[attr-defined]
     return Deleted(total, answers)
 
@@ -155,11 +182,30 @@ def purge_guild(session: Session, guild_id: int) -> int:
     """Remove a guild's data (it left more than RETENTION ago); returns the rows removed
     or untied. Its members keep their own history, no longer tied to the guild."""
     drops = list(session.scalars(select(DailyDrop.id).where(DailyDrop.guild_id == guild_id)))
+    quizzes = list(session.scalars(select(LiveQuiz.id).where(LiveQuiz.guild_id == guild_id)))
+    days = list(session.scalars(select(MockDay.id).where(MockDay.guild_id == guild_id)))
     keys = [f"reveal:{d}" for d in drops]
     removed = 0
-    for statement in _purges(guild_id, keys):
+    for statement in [*_group_purges(quizzes, days), *_purges(guild_id, keys)]:
         removed += session.execute(statement).rowcount  # type: ignore[attr-defined]
     return removed
+
+
+def _group_purges(quizzes: list[int], days: list[int]) -> list[Any]:
+    """The guild's live quizzes and mock-exam days, with their answers, entries and sends;
+    the members' own exam sessions of a mock day stay, like their other history."""
+    sends = [
+        *(Delivery.key.like(f"live:{q}:%") for q in quizzes),
+        *(Delivery.key.like(f"mock:{d}:%") for d in days),
+    ]
+    return [
+        *([delete(Delivery).where(or_(*sends))] if sends else []),
+        delete(LiveAnswer).where(LiveAnswer.quiz_id.in_(quizzes)),
+        delete(LiveQuizItem).where(LiveQuizItem.quiz_id.in_(quizzes)),
+        delete(LiveQuiz).where(LiveQuiz.id.in_(quizzes)),
+        delete(MockEntry).where(MockEntry.day_id.in_(days)),
+        delete(MockDay).where(MockDay.id.in_(days)),
+    ]
 
 
 def _purges(guild_id: int, reveal_keys: Iterable[str]) -> list[Any]:
