@@ -109,6 +109,9 @@ class Runner:
 
     async def stop(self) -> None:
         if self.bot is not None and self._task is not None:
+            # as at a SIGTERM: the clicks still in flight finish before the database closes
+            # (a unit of work cut off there keeps its connection, and its locks, open)
+            await self.bot.shutdown(grace=5.0)
             await stop_bot(self.bot, self._task)
         self.bot, self._task = None, None
 
