@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.content import ContentStore, load_content
 from bot.db import Database
@@ -85,14 +86,33 @@ async def write_lock_held(url: str, seconds: float) -> AsyncIterator[None]:
 
 
 async def reset_postgres(url: str) -> None:
-    """Drop everything in the test database's public schema."""
+    """Drop everything in the test database's public schema.
+
+    A connection an earlier test left open in a transaction would make the DROP wait for
+    ever: after 30 s it fails instead, naming what that connection last ran."""
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
+            await conn.execute(text("SET LOCAL lock_timeout = '30s'"))
             await conn.execute(text("DROP SCHEMA public CASCADE"))
             await conn.execute(text("CREATE SCHEMA public"))
+    except DBAPIError:
+        blockers = await _open_transactions(engine)
+        raise RuntimeError(f"connections left open block the reset: {blockers}") from None
     finally:
         await engine.dispose()
+
+
+async def _open_transactions(engine: AsyncEngine) -> list[tuple[str, str]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT state, query FROM pg_stat_activity"
+                " WHERE datname = current_database() AND state <> 'idle'"
+                " AND pid <> pg_backend_pid()"
+            )
+        )
+        return [(str(state), str(query)) for state, query in rows]
 
 
 @pytest.fixture(scope="session")
