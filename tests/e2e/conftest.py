@@ -55,6 +55,18 @@ async def emulator(clock: Clock) -> AsyncIterator[DiscordEmulator]:
         yield emu
     finally:
         await emu.stop()
+        await cancel_leftover_tasks()
+
+
+async def cancel_leftover_tasks() -> None:
+    """End what the test's bots left waiting (discord.py's wait for late guilds after READY
+    outlives a bot closed within seconds), as pytest-asyncio's newer releases do when the
+    test's loop closes: the older ones let those tasks be destroyed pending, with a warning."""
+    current = asyncio.current_task()
+    left = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    for task in left:
+        task.cancel()
+    await asyncio.gather(*left, return_exceptions=True)
 
 
 @pytest.fixture
