@@ -218,6 +218,7 @@ class Select(Component[discord.ui.Select[Any]]):
         placeholder: str,
         min_values: int = 1,
         max_values: int = 1,
+        disabled: bool = False,
         **values: Any,
     ) -> discord.ui.Select[Any]:
         return discord.ui.Select(
@@ -226,6 +227,7 @@ class Select(Component[discord.ui.Select[Any]]):
             min_values=min_values,
             max_values=max_values,
             options=options,
+            disabled=disabled,
         )
 
     @property

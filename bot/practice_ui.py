@@ -43,9 +43,11 @@ def answer_components(
     multi: type[Select],
     *,
     picked: str = "",
+    disabled: bool = False,
     **ids: Any,
 ) -> list[discord.ui.Item[Any]]:
-    """A button per option (single select), or a select taking exactly `choose` options."""
+    """A button per option (single select), or a select taking exactly `choose` options;
+    `disabled` once the question is closed."""
     if question.multiple:
         options = [
             discord.SelectOption(label=f"Option {letter}", value=letter, default=letter in picked)
@@ -56,6 +58,7 @@ def answer_components(
             placeholder=f"Pick {question.choose} options, then close the menu",
             min_values=question.choose,
             max_values=question.choose,
+            disabled=disabled,
             multi="m",
             **ids,
         )
@@ -66,6 +69,7 @@ def answer_components(
             style=discord.ButtonStyle.primary
             if letter in picked
             else discord.ButtonStyle.secondary,
+            disabled=disabled,
             choice=letter,
             **ids,
         )

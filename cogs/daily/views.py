@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 
 from bot.components import LETTER, Button, Select, number, view_of
@@ -20,12 +18,9 @@ DROP = number("drop")
 def drop_view(content: ContentStore, drop: DailyDrop, *, closed: bool = False) -> discord.ui.View:
     """The answer buttons; disabled once the drop is revealed."""
     q = content.questions[drop.question_id]
-    items: list[discord.ui.Item[Any]] = answer_components(
-        q, DailyAnswer, DailyMultiAnswer, drop=drop.id
+    return view_of(
+        *answer_components(q, DailyAnswer, DailyMultiAnswer, disabled=closed, drop=drop.id)
     )
-    for item in items:
-        item.disabled = closed  # type: ignore[attr-defined]
-    return view_of(*items)
 
 
 async def answer(interaction: discord.Interaction, drop_id: int, choice: str) -> None:

@@ -25,12 +25,16 @@ def question_view(
     content: ContentStore, item: LiveQuizItem, *, closed: bool = False
 ) -> discord.ui.View:
     q = content.questions[item.question_id]
-    items: list[discord.ui.Item[Any]] = answer_components(
-        q, LiveAnswer, LiveMultiAnswer, quiz=item.quiz_id, position=item.position
+    return view_of(
+        *answer_components(
+            q,
+            LiveAnswer,
+            LiveMultiAnswer,
+            disabled=closed,
+            quiz=item.quiz_id,
+            position=item.position,
+        )
     )
-    for found in items:
-        found.disabled = closed  # type: ignore[attr-defined]
-    return view_of(*items)
 
 
 def scoreboard_view(content: ContentStore, board: Scoreboard) -> discord.ui.View | None:
