@@ -28,7 +28,7 @@ import discord
 from bot.db import Database
 from bot.leases import Leases
 from bot.limiter import Limiter
-from bot.services import members
+from bot.services import deliveries, members
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +165,19 @@ class Outbox:
         except discord.HTTPException as exc:
             return await self._dm_failed(user_id, exc)
         return Sent(Outcome.SENT, message, recovered=recovered)
+
+    async def record(self, key: str, now: datetime, sent: Sent) -> None:
+        """Record in `key`'s delivery row how its send went: retried by the next tick when
+        Discord said "not now", else sent (with the message) or failed."""
+        await self.db.write(
+            deliveries.record_outcome,
+            key,
+            now,
+            retry=sent.outcome is Outcome.RETRY,
+            ok=sent.ok,
+            detail=sent.detail,
+            message_id=sent.message.id if sent.message else None,
+        )
 
     async def _dm_failed(self, user_id: int, exc: discord.HTTPException) -> Sent:
         detail = f"{exc.status} {exc.code}: {exc.text}"

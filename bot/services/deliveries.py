@@ -170,6 +170,24 @@ def retry_later(session: Session, key: str, now: datetime, detail: str) -> bool:
     return True
 
 
+def record_outcome(
+    session: Session,
+    key: str,
+    now: datetime,
+    *,
+    retry: bool,
+    ok: bool,
+    detail: str | None,
+    message_id: int | None = None,
+) -> None:
+    """Record how a claimed send went: to be retried (Discord said "not now"), sent, or
+    failed."""
+    if retry:
+        retry_later(session, key, now, detail or "")
+    else:
+        record_send(session, key, now, ok=ok, detail=detail, message_id=message_id)
+
+
 def claim_and_finish(
     session: Session, key: str, kind: str, now: datetime, status: str, detail: str | None = None
 ) -> bool:

@@ -307,14 +307,19 @@ def result_sent(
 ) -> None:
     """Record how the result DM went: sent (the member has seen it), to be retried (Discord
     said "not now"), or failed (DMs closed: the exam's own message shows the result)."""
-    key = result_key(session_id)
-    if retry and deliveries.retry_later(session, key, now, detail or ""):
-        return
     if ok:
         practice = practice_store.get(session, session_id)
         practice.result_delivered = True
         practice_store.update_session(session, practice, "result_delivered")
-    deliveries.record_send(session, key, now, ok=ok, detail=detail, message_id=message_id)
+    deliveries.record_outcome(
+        session,
+        result_key(session_id),
+        now,
+        retry=retry,
+        ok=ok,
+        detail=detail,
+        message_id=message_id,
+    )
 
 
 expired_exams = practice_store.expired_exams

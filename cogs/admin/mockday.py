@@ -17,7 +17,6 @@ from bot.app import StudyBot
 from bot.charts import render_score_chart
 from bot.enums import DeliveryKind
 from bot.exam_ui import exam_result, result_view
-from bot.outbox import Outcome
 from bot.services import deliveries, exam, mock_day
 from bot.services.mock_day import GroupResult, MockDay
 from cogs.admin import render
@@ -150,13 +149,7 @@ class MockJobs:
         sent = await self.bot.outbox.dm(
             user_id, key=key, since=claim.since, embed=embed, view=result_view(own)
         )
-        if sent.outcome is Outcome.RETRY:  # Discord said "not now": the next tick retries
-            await self.bot.db.write(deliveries.retry_later, key, now, sent.detail)
-            return
-        message_id = sent.message.id if sent.message else None
-        await self.bot.db.write(
-            deliveries.record_send, key, now, ok=sent.ok, detail=sent.detail, message_id=message_id
-        )
+        await self.bot.outbox.record(key, now, sent)
 
     async def retry_dm(self, key: str, now: datetime) -> None:
         """Send a member's DM whose sender died, unless it reached Discord."""

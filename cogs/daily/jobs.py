@@ -10,8 +10,7 @@ import discord
 
 from bot import logs
 from bot.app import StudyBot
-from bot.outbox import Outcome
-from bot.services import daily, deliveries, drop_answers, drop_days
+from bot.services import daily, drop_answers, drop_days
 from bot.services.errors import NotFound
 from bot.ui import CONTENT_MAX, truncate
 from cogs.daily import render
@@ -219,15 +218,5 @@ class DailyJobs:
             allowed_mentions=discord.AllowedMentions.none(),
         )
         self.bot.metrics.sends.labels("summary", sent.outcome.name.lower()).inc()
-        if sent.outcome is Outcome.RETRY:  # Discord said "not now": the next tick retries
-            await self.bot.db.write(deliveries.retry_later, key, now, sent.detail)
-            return 0
-        await self.bot.db.write(
-            deliveries.record_send,
-            key,
-            now,
-            ok=sent.ok,
-            detail=sent.detail,
-            message_id=sent.message.id if sent.message else None,
-        )
+        await self.bot.outbox.record(key, now, sent)
         return int(sent.ok)

@@ -74,19 +74,8 @@ class PlanJobs:
         log.debug("%s: %s", item.key, result.outcome.value)
         carried = item.report if item.kind == "remind" and composed.report else None
         for key in (item.key, carried):
-            if key is None:
-                continue
-            if result.outcome is Outcome.RETRY:  # the next tick tries again
-                await self.bot.db.write(deliveries.retry_later, key, now, result.detail)
-            else:
-                await self.bot.db.write(
-                    deliveries.record_send,
-                    key,
-                    now,
-                    ok=result.ok,
-                    detail=result.detail,
-                    message_id=result.message.id if result.message else None,
-                )
+            if key is not None:
+                await self.bot.outbox.record(key, now, result)
         return result.ok
 
     async def _report(self, rep: progress.ProgressReport) -> dict[str, Any]:
