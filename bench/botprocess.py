@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench.common import ROOT
 from tests.emulator import DiscordEmulator
+from tests.launcher import LAUNCHER, environment
 
 STALLED = "event loop stalled for %.0f ms"  # bot/watchdog.py's warning
 LATE = "answered too late"  # bot/components.py's warning
@@ -94,24 +95,14 @@ async def bot_process(
     logged) when this yields; stopped with SIGINT (a clean shutdown) after. With
     `profile`, it runs under bench/profiled.py, writing its profiles there."""
     log = Path(tempfile.mkdtemp(prefix="studybot-bench-")) / "bot.log"
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEV_GUILD_ID"}},
-        "DISCORD_TOKEN": emu.token,
-        "DATABASE_URL": database_url,
-        "CONTENT_DIR": str(ROOT / "content"),
-        "LOG_FORMAT": "json",
-        "STUDYBOT_TEST_API": emu.base_url,
-        "STUDYBOT_TEST_GATEWAY": emu.gateway_url,
-        "PYTHONPATH": str(ROOT),
-    }
     profiler = [str(ROOT / "bench" / "profiled.py"), str(profile)] if profile else []
     with log.open("w") as stderr:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             *profiler,
-            str(ROOT / "tests" / "launcher.py"),
+            str(LAUNCHER),
             cwd=log.parent,  # no .env here
-            env=env,
+            env=environment(emu, database_url, LOG_FORMAT="json"),
             stderr=stderr,
         )
     try:

@@ -3,36 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
 from tests.e2e.conftest import World
 from tests.emulator import DiscordEmulator
+from tests.launcher import LAUNCHER, environment
 
 
 async def test_the_real_entry_point_answers_a_slash_command(
     emulator: DiscordEmulator, world: World, tmp_path: Path
 ) -> None:
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEV_GUILD_ID"}},
-        "DISCORD_TOKEN": emulator.token,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-        "CONTENT_DIR": str(ROOT / "content"),
-        "STUDYBOT_TEST_API": emulator.base_url,
-        "STUDYBOT_TEST_GATEWAY": emulator.gateway_url,
-        "PYTHONPATH": str(ROOT),
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "tests" / "launcher.py"),
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await start_process(emulator, f"sqlite:///{tmp_path / 'bot.db'}", tmp_path)
     try:
         await emulator.wait_ready(timeout=30)
         result = await emulator.slash(world.alice, world.channel, "studybot about")
@@ -88,23 +71,13 @@ async def seed_due_kickoffs(url: str, user_ids: list[int]) -> None:
 
 
 async def start_process(
-    emulator: DiscordEmulator, url: str, cwd: Path
+    emulator: DiscordEmulator, url: str, cwd: Path, **settings: str
 ) -> asyncio.subprocess.Process:
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEV_GUILD_ID"}},
-        "DISCORD_TOKEN": emulator.token,
-        "DATABASE_URL": url,
-        "CONTENT_DIR": str(ROOT / "content"),
-        "LOG_FORMAT": "json",
-        "STUDYBOT_TEST_API": emulator.base_url,
-        "STUDYBOT_TEST_GATEWAY": emulator.gateway_url,
-        "PYTHONPATH": str(ROOT),
-    }
     return await asyncio.create_subprocess_exec(
         sys.executable,
-        str(ROOT / "tests" / "launcher.py"),
+        str(LAUNCHER),
         cwd=cwd,
-        env=env,
+        env=environment(emulator, url, **settings),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -121,7 +94,7 @@ async def test_sigterm_mid_tick_stops_cleanly_and_nothing_is_lost_or_doubled(
     def delivered() -> int:
         return sum(len(emulator.dms(m)) for m in members)
 
-    proc = await start_process(emulator, sqlite_db_url, tmp_path)
+    proc = await start_process(emulator, sqlite_db_url, tmp_path, LOG_FORMAT="json")
     await emulator.wait_ready(timeout=30)
     await emulator.wait_for(lambda: delivered() >= 10, timeout=30)  # the tick is sending
     proc.send_signal(signal.SIGTERM)
@@ -137,7 +110,7 @@ async def test_sigterm_mid_tick_stops_cleanly_and_nothing_is_lost_or_doubled(
     assert first_run < MEMBERS  # stopped mid-tick: some sends were still to come
 
     await emulator.disconnect_all()
-    proc = await start_process(emulator, sqlite_db_url, tmp_path)
+    proc = await start_process(emulator, sqlite_db_url, tmp_path, LOG_FORMAT="json")
     await emulator.wait_ready(timeout=30)
     await emulator.wait_for(lambda: delivered() >= MEMBERS, timeout=60)
     await asyncio.sleep(1.0)  # a double would show up now
